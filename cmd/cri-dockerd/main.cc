@@ -1,0 +1,155 @@
+// cri-dockerd: assembles the daemon. Parses flags, builds the docker
+// client, network plugin and CRI services, serves them on the CRI socket
+// and shuts down cleanly on SIGTERM/SIGINT. The only place objects are
+// wired together; exit codes: 0 clean stop, 1 start-up failure, 2 usage.
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cmd/cri-dockerd/build_info.h"
+#include "cmd/cri-dockerd/flags.h"
+#include "cmd/cri-dockerd/grpc_server.h"
+#include "cmd/cri-dockerd/listener.h"
+#include "common/go_duration.h"
+#include "common/logging.h"
+#include "cri/grpc_services.h"
+#include "cri/network/network_plugin.h"
+#include "cri/runtime_service.h"
+#include "docker_client/curl_docker_client.h"
+
+namespace cri_dockerd {
+namespace {
+
+// In-flight calls get this long to finish at shutdown.
+constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
+// How long the start-up probe of dockerd may take (it only logs).
+constexpr absl::Duration kStartupProbeTimeout = absl::Seconds(2);
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "cri-dockerd: %s\n", message.c_str());
+  if (code == 2) {
+    std::fprintf(stderr, "Run 'cri-dockerd --help' for usage.\n");
+  }
+  return code;
+}
+
+RuntimeOptions MakeRuntimeOptions(const Flags& flags) {
+  RuntimeOptions options;
+  options.pod_infra_image = flags.pod_infra_container_image;
+  options.root_directory = flags.cri_dockerd_root_directory;
+  if (flags.runtime_request_timeout > absl::ZeroDuration()) {
+    options.request_timeout = flags.runtime_request_timeout;
+  }
+  options.image_pull_progress_deadline = flags.image_pull_progress_deadline;
+  return options;
+}
+
+network::NetworkSettings MakeNetworkSettings(const Flags& flags) {
+  network::NetworkSettings settings;
+  settings.plugin_name = flags.network_plugin;
+  settings.cni_conf_dir = flags.cni_conf_dir;
+  settings.cni_bin_dirs = flags.cni_bin_dir;
+  settings.cni_cache_dir = flags.cni_cache_dir;
+  settings.pod_cidr = flags.pod_cidr;
+  settings.hairpin_mode = flags.hairpin_mode;
+  settings.mtu = flags.network_plugin_mtu;
+  return settings;
+}
+
+// Logs whether dockerd answers; the daemon serves either way and Status
+// reports RuntimeReady=false with the reason until docker is reachable.
+void ProbeDocker(docker::DockerClient* docker, const std::string& endpoint) {
+  absl::StatusOr<docker::VersionInfo> version =
+      docker->Version(absl::Now() + kStartupProbeTimeout);
+  if (version.ok()) {
+    LOG(INFO) << "connected to Docker Engine " << version->version << " (API "
+              << version->api_version << ") at " << endpoint;
+  } else {
+    LOG(WARNING) << "Docker Engine at " << endpoint
+                 << " is not reachable yet: " << version.status()
+                 << "; serving anyway, Status reports RuntimeReady=false";
+  }
+}
+
+// Blocks until SIGTERM or SIGINT (already blocked in every thread).
+int WaitForStopSignal(const sigset_t& stop_signals) {
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) != 0) {
+  }
+  return sig;
+}
+
+int Run(int argc, char** argv) {
+  absl::StatusOr<Flags> parsed =
+      ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
+  if (!parsed.ok()) return Fail(2, std::string(parsed.status().message()));
+  const Flags& flags = *parsed;
+  if (flags.help) {
+    std::fputs(Usage().c_str(), stdout);
+    return 0;
+  }
+  if (flags.version) {
+    std::printf("cri-dockerd %s (%s)\n", kVersion, kGitDescribe);
+    return 0;
+  }
+  if (flags.buildinfo) {
+    std::printf(
+        "Program:    cri-dockerd\nVersion:    %s\nGitCommit:  %s\n"
+        "Compiler:   %s\nBuildType:  %s\nCRI:        runtime.v1 (cri-api "
+        "v0.36)\n",
+        kVersion, kGitDescribe, kCompiler, kBuildType);
+    return 0;
+  }
+  LogSeverity severity = LogSeverity::kInfo;
+  ParseLogLevel(flags.log_level, &severity);
+  SetMinLogSeverity(severity);
+
+  // Handle stop signals synchronously; threads created later inherit the
+  // mask. A peer closing a socket must not kill the daemon.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto docker = docker::CurlDockerClient::Create(flags.docker_endpoint);
+  if (!docker.ok()) return Fail(2, std::string(docker.status().message()));
+  auto network = network::CreateNetworkPlugin(MakeNetworkSettings(flags));
+  if (!network.ok()) return Fail(2, std::string(network.status().message()));
+
+  LOG(INFO) << "starting cri-dockerd " << kVersion << " (" << kGitDescribe
+            << "), docker " << flags.docker_endpoint << ", network plugin "
+            << (*network)->Name();
+  ProbeDocker(docker->get(), flags.docker_endpoint);
+
+  RuntimeService runtime(docker->get(), network->get(),
+                         MakeRuntimeOptions(flags));
+  std::unique_ptr<v1::RuntimeService::Service> runtime_grpc =
+      NewRuntimeServiceGrpc(&runtime);
+  std::unique_ptr<v1::ImageService::Service> image_grpc = NewImageServiceGrpc();
+
+  auto listener = Listener::Open(flags.container_runtime_endpoint);
+  if (!listener.ok()) return Fail(1, std::string(listener.status().message()));
+  auto server = GrpcServer::Start(std::move(*listener),
+                                  {runtime_grpc.get(), image_grpc.get()});
+  if (!server.ok()) return Fail(1, std::string(server.status().message()));
+  LOG(INFO) << "serving the CRI on " << flags.container_runtime_endpoint;
+  sd_notify(0, "READY=1");
+
+  const int sig = WaitForStopSignal(stop_signals);
+  LOG(INFO) << "received " << strsignal(sig) << ", shutting down";
+  sd_notify(0, "STOPPING=1");
+  (*server)->Shutdown(kShutdownGrace);
+  LOG(INFO) << "stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace cri_dockerd
+
+int main(int argc, char** argv) { return cri_dockerd::Run(argc, argv); }

@@ -1,0 +1,178 @@
+#include "cri/grpc_services.h"
+
+#include <chrono>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+
+namespace cri_dockerd {
+namespace {
+
+grpc::Status Unimplemented(const char* service, const char* method) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      absl::StrCat(service, "/", method,
+                                   " is not implemented by cri-dockerd yet"));
+}
+
+grpc::Status NeedsCriu(const char* method) {
+  return grpc::Status(
+      grpc::StatusCode::UNIMPLEMENTED,
+      absl::StrCat("RuntimeService/", method,
+                   " is not supported: Docker Engine can only checkpoint "
+                   "containers with its experimental CRIU integration, "
+                   "which this shim does not drive"));
+}
+
+// Runs one domain call. `poll` marks the calls kubelet makes every few
+// seconds (logged at debug level only).
+template <typename Resp, typename Fn>
+grpc::Status Unary(const char* method, bool poll,
+                   const grpc::ServerContext& context, Resp* resp, Fn fn) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Resp> result = fn(ContextFromGrpc(context));
+  const absl::Duration took = absl::Now() - start;
+  if (!result.ok()) {
+    LOG(WARNING) << method << " failed after " << took << ": "
+                 << result.status();
+    return ToGrpcStatus(result.status());
+  }
+  if (poll) {
+    LOG(DEBUG) << method << " ok in " << took;
+  } else {
+    LOG(INFO) << method << " ok in " << took;
+  }
+  *resp = std::move(result).value();
+  return grpc::Status::OK;
+}
+
+#define CRID_UNIMPLEMENTED_UNARY(Service, Method)                       \
+  grpc::Status Method(grpc::ServerContext*, const v1::Method##Request*, \
+                      v1::Method##Response*) override {                 \
+    return Unimplemented(#Service, #Method);                            \
+  }
+#define CRID_UNIMPLEMENTED_STREAM(Service, Method)                          \
+  grpc::Status Method(grpc::ServerContext*, const v1::Method##Request*,     \
+                      grpc::ServerWriter<v1::Method##Response>*) override { \
+    return Unimplemented(#Service, #Method);                                \
+  }
+
+class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
+ public:
+  explicit RuntimeServiceGrpc(RuntimeService* runtime) : runtime_(runtime) {}
+
+  grpc::Status Version(grpc::ServerContext* context,
+                       const v1::VersionRequest* req,
+                       v1::VersionResponse* resp) override {
+    return Unary("Version", true, *context, resp, [&](const CallContext& c) {
+      return runtime_->Version(c, *req);
+    });
+  }
+  grpc::Status Status(grpc::ServerContext* context,
+                      const v1::StatusRequest* req,
+                      v1::StatusResponse* resp) override {
+    return Unary("Status", true, *context, resp, [&](const CallContext& c) {
+      return runtime_->Status(c, *req);
+    });
+  }
+  grpc::Status RuntimeConfig(grpc::ServerContext* context,
+                             const v1::RuntimeConfigRequest* req,
+                             v1::RuntimeConfigResponse* resp) override {
+    return Unary(
+        "RuntimeConfig", true, *context, resp,
+        [&](const CallContext& c) { return runtime_->RuntimeConfig(c, *req); });
+  }
+  grpc::Status UpdateRuntimeConfig(
+      grpc::ServerContext* context, const v1::UpdateRuntimeConfigRequest* req,
+      v1::UpdateRuntimeConfigResponse* resp) override {
+    return Unary("UpdateRuntimeConfig", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->UpdateRuntimeConfig(c, *req);
+                 });
+  }
+
+  grpc::Status CheckpointContainer(grpc::ServerContext*,
+                                   const v1::CheckpointContainerRequest*,
+                                   v1::CheckpointContainerResponse*) override {
+    return NeedsCriu("CheckpointContainer");
+  }
+  grpc::Status GetContainerEvents(
+      grpc::ServerContext*, const v1::GetEventsRequest*,
+      grpc::ServerWriter<v1::ContainerEventResponse>*) override {
+    return Unimplemented("RuntimeService", "GetContainerEvents");
+  }
+
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, RunPodSandbox)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, StopPodSandbox)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, RemovePodSandbox)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, PodSandboxStatus)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandbox)
+  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxes)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, CreateContainer)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, StartContainer)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, StopContainer)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, RemoveContainer)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListContainers)
+  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamContainers)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ContainerStatus)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, UpdateContainerResources)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ReopenContainerLog)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ExecSync)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, Exec)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, Attach)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, PortForward)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ContainerStats)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListContainerStats)
+  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamContainerStats)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, PodSandboxStats)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandboxStats)
+  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxStats)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListMetricDescriptors)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandboxMetrics)
+  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxMetrics)
+  CRID_UNIMPLEMENTED_UNARY(RuntimeService, UpdatePodSandboxResources)
+
+ private:
+  RuntimeService* const runtime_;
+};
+
+class ImageServiceGrpc final : public v1::ImageService::Service {
+ public:
+  CRID_UNIMPLEMENTED_UNARY(ImageService, ListImages)
+  CRID_UNIMPLEMENTED_STREAM(ImageService, StreamImages)
+  CRID_UNIMPLEMENTED_UNARY(ImageService, ImageStatus)
+  CRID_UNIMPLEMENTED_UNARY(ImageService, PullImage)
+  CRID_UNIMPLEMENTED_UNARY(ImageService, RemoveImage)
+  CRID_UNIMPLEMENTED_UNARY(ImageService, ImageFsInfo)
+};
+
+#undef CRID_UNIMPLEMENTED_UNARY
+#undef CRID_UNIMPLEMENTED_STREAM
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+CallContext ContextFromGrpc(const grpc::ServerContext& context) {
+  const auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return CallContext{};
+  }
+  return CallContext{absl::FromChrono(deadline)};
+}
+
+std::unique_ptr<v1::RuntimeService::Service> NewRuntimeServiceGrpc(
+    RuntimeService* runtime) {
+  return std::make_unique<RuntimeServiceGrpc>(runtime);
+}
+
+std::unique_ptr<v1::ImageService::Service> NewImageServiceGrpc() {
+  return std::make_unique<ImageServiceGrpc>();
+}
+
+}  // namespace cri_dockerd

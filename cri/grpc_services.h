@@ -1,0 +1,25 @@
+// The gRPC boundary: adapts the generated RuntimeService / ImageService
+// to the domain services. Each handler logs, derives the call's deadline,
+// calls one domain method and converts its absl::Status; nothing else
+// happens here. RPCs no issue has implemented yet answer UNIMPLEMENTED
+// with a message naming the RPC.
+#pragma once
+
+#include "cri/runtime_service.h"
+#include "proto/cri_api_grpc.h"
+
+namespace cri_dockerd {
+
+// absl::Status -> grpc::Status (same code numbers; message kept).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// Builds the domain CallContext from a server context: its deadline, capped
+// by nothing (the domain services apply their own bounds).
+CallContext ContextFromGrpc(const grpc::ServerContext& context);
+
+// Both services register with one grpc::ServerBuilder.
+std::unique_ptr<v1::RuntimeService::Service> NewRuntimeServiceGrpc(
+    RuntimeService* runtime);
+std::unique_ptr<v1::ImageService::Service> NewImageServiceGrpc();
+
+}  // namespace cri_dockerd

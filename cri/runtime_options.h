@@ -1,0 +1,26 @@
+// Settings the CRI services read, filled from the command line by main.
+#pragma once
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace cri_dockerd {
+
+struct RuntimeOptions {
+  // Image whose namespaces each pod's containers share.
+  std::string pod_infra_image = "registry.k8s.io/pause:3.10";
+  // Root of the shim's own state (sandbox checkpoints, ...).
+  std::string root_directory = "/var/lib/cri-dockerd";
+  // Upper bound for a single docker call when the client sets no deadline,
+  // and the cap applied to the client's deadline. (--runtime-request-timeout;
+  // 0 on the command line means the 2m default.)
+  absl::Duration request_timeout = absl::Minutes(2);
+  // How long an image pull may go without progress.
+  absl::Duration image_pull_progress_deadline = absl::Minutes(1);
+  // Bound on the liveness ping behind Status, so RuntimeReady turns false
+  // promptly when dockerd stops answering.
+  absl::Duration status_ping_timeout = absl::Seconds(1);
+};
+
+}  // namespace cri_dockerd

@@ -1,0 +1,207 @@
+#include "docker_client/curl_docker_client.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/memory/memory.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "docker_client/errors.h"
+#include "docker_client/json_decode.h"
+
+namespace cri_dockerd::docker {
+namespace {
+
+// "1.41" -> {1, 41}; nullopt unless two dot-separated decimal numbers.
+std::optional<std::pair<int, int>> ParseApiVersion(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  const absl::string_view major(text.data(), dot);
+  const absl::string_view minor(text.data() + dot + 1, text.size() - dot - 1);
+  auto digits_only = [](absl::string_view s) {
+    return !s.empty() && s.size() <= 6 &&
+           s.find_first_not_of("0123456789") == absl::string_view::npos;
+  };
+  std::pair<int, int> v;
+  if (!digits_only(major) || !digits_only(minor) ||
+      !absl::SimpleAtoi(major, &v.first) ||
+      !absl::SimpleAtoi(minor, &v.second)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+bool IsSuccess(int http_status) { return http_status / 100 == 2; }
+
+}  // namespace
+
+int CompareApiVersions(std::string_view a, std::string_view b) {
+  const auto va = ParseApiVersion(a);
+  const auto vb = ParseApiVersion(b);
+  if (!va || !vb) return static_cast<int>(va.has_value()) - vb.has_value();
+  return *va < *vb ? -1 : (*vb < *va ? 1 : 0);
+}
+
+absl::StatusOr<std::string> ChooseApiVersion(const VersionInfo& daemon) {
+  if (!ParseApiVersion(daemon.api_version)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Docker Engine reported no usable API version (ApiVersion \"",
+        daemon.api_version, "\") in GET /version"));
+  }
+  if (CompareApiVersions(daemon.api_version, kMinApiVersion) < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Docker Engine API ", daemon.api_version, " is older than the ",
+        kMinApiVersion, " (Docker 20.10) this shim needs (engine version \"",
+        daemon.version, "\"); upgrade Docker"));
+  }
+  std::string chosen =
+      CompareApiVersions(daemon.api_version, kMaxApiVersion) > 0
+          ? std::string(kMaxApiVersion)
+          : daemon.api_version;
+  if (CompareApiVersions(daemon.min_api_version, chosen) > 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Docker Engine ", daemon.version, " accepts only API ",
+                     daemon.min_api_version, " through ", daemon.api_version,
+                     ", but this shim speaks at most ", kMaxApiVersion,
+                     "; use a newer cri-dockerd"));
+  }
+  return chosen;
+}
+
+CurlDockerClient::CurlDockerClient(Endpoint endpoint)
+    : transport_(std::move(endpoint)) {}
+
+absl::StatusOr<std::unique_ptr<CurlDockerClient>> CurlDockerClient::Create(
+    std::string_view endpoint) {
+  ASSIGN_OR_RETURN(Endpoint parsed, ParseEndpoint(endpoint));
+  return absl::WrapUnique(new CurlDockerClient(std::move(parsed)));
+}
+
+std::string CurlDockerClient::NegotiatedApiVersion() const {
+  absl::MutexLock lock(&mu_);
+  return api_version_;
+}
+
+void CurlDockerClient::ForgetApiVersion() {
+  absl::MutexLock lock(&mu_);
+  api_version_.clear();
+  daemon_api_version_.clear();
+}
+
+absl::StatusOr<HttpResponse> CurlDockerClient::Send(const HttpRequest& request,
+                                                    bool* daemon_changed) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<HttpResponse> response = transport_.Do(request);
+  const int64_t ms = absl::ToInt64Milliseconds(absl::Now() - start);
+  // Method, path and outcome only: bodies and headers (X-Registry-Auth)
+  // may hold credentials.
+  if (!response.ok()) {
+    LOG(DEBUG) << request.method << " " << request.path << " failed after "
+               << ms << "ms: " << response.status();
+    // The daemon went away; it may come back as another version.
+    if (absl::IsUnavailable(response.status())) ForgetApiVersion();
+    return response;
+  }
+  LOG(DEBUG) << request.method << " " << request.path << " " << response->status
+             << " " << ms << "ms";
+  auto it = response->headers.find("api-version");
+  if (it == response->headers.end()) return response;
+  std::string previous;
+  {
+    absl::MutexLock lock(&mu_);
+    if (daemon_api_version_.empty() || daemon_api_version_ == it->second) {
+      return response;
+    }
+    previous = std::move(daemon_api_version_);
+    daemon_api_version_.clear();
+    api_version_.clear();
+  }
+  LOG(INFO) << "Docker Engine now reports API " << it->second << " (was "
+            << previous << "); renegotiating";
+  if (daemon_changed != nullptr) *daemon_changed = true;
+  return response;
+}
+
+absl::StatusOr<VersionInfo> CurlDockerClient::FetchVersion(
+    absl::Time deadline, absl::StatusOr<std::string>* negotiated) {
+  HttpRequest request;
+  request.path = "/version";
+  request.deadline = deadline;
+  ASSIGN_OR_RETURN(HttpResponse response, Send(request));
+  if (!IsSuccess(response.status)) {
+    return MapDockerError(response.status, response.body, "GET /version");
+  }
+  ASSIGN_OR_RETURN(VersionInfo version, DecodeVersion(response.body));
+  absl::StatusOr<std::string> chosen = ChooseApiVersion(version);
+  bool changed;
+  {
+    absl::MutexLock lock(&mu_);
+    const std::string now = chosen.ok() ? *chosen : "";
+    changed = now != api_version_;
+    api_version_ = now;
+    daemon_api_version_ = chosen.ok() ? version.api_version : "";
+  }
+  if (changed && chosen.ok()) {
+    LOG(INFO) << "Using Docker Engine API " << *chosen << " with Docker "
+              << version.version << " (engine API " << version.api_version
+              << ", minimum " << version.min_api_version << ") at "
+              << endpoint().ToString();
+  } else if (!chosen.ok()) {
+    LOG(WARNING) << chosen.status().message();
+  }
+  if (negotiated != nullptr) *negotiated = std::move(chosen);
+  return version;
+}
+
+absl::StatusOr<std::string> CurlDockerClient::ApiVersion(absl::Time deadline) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!api_version_.empty()) return api_version_;
+  }
+  absl::StatusOr<std::string> negotiated =
+      absl::FailedPreconditionError("API version not negotiated");
+  RETURN_IF_ERROR(FetchVersion(deadline, &negotiated).status());
+  return negotiated;
+}
+
+absl::StatusOr<HttpResponse> CurlDockerClient::SendVersioned(
+    HttpRequest request) {
+  const std::string path = std::move(request.path);
+  for (int attempt = 0;; ++attempt) {
+    ASSIGN_OR_RETURN(std::string version, ApiVersion(request.deadline));
+    request.path = absl::StrCat("/v", version, path);
+    bool daemon_changed = false;
+    ASSIGN_OR_RETURN(HttpResponse response, Send(request, &daemon_changed));
+    // 400 from a daemon that is no longer the one we negotiated with is
+    // most likely "client version is too new": renegotiate, retry once.
+    if (response.status == 400 && daemon_changed && attempt == 0) continue;
+    return response;
+  }
+}
+
+absl::Status CurlDockerClient::Ping(absl::Time deadline) {
+  HttpRequest request;
+  request.path = "/_ping";
+  request.deadline = deadline;
+  ASSIGN_OR_RETURN(HttpResponse response, Send(request));
+  return MapDockerError(response.status, response.body, "GET /_ping");
+}
+
+absl::StatusOr<VersionInfo> CurlDockerClient::Version(absl::Time deadline) {
+  return FetchVersion(deadline, nullptr);
+}
+
+absl::StatusOr<SystemInfo> CurlDockerClient::Info(absl::Time deadline) {
+  HttpRequest request;
+  request.path = "/info";
+  request.deadline = deadline;
+  ASSIGN_OR_RETURN(HttpResponse response, SendVersioned(std::move(request)));
+  if (!IsSuccess(response.status)) {
+    return MapDockerError(response.status, response.body, "GET /info");
+  }
+  return DecodeInfo(response.body);
+}
+
+}  // namespace cri_dockerd::docker

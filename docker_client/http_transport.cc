@@ -1,0 +1,283 @@
+#include "docker_client/http_transport.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace cri_dockerd::docker {
+namespace {
+
+constexpr size_t kMaxIdleHandles = 4;
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// Per-exchange state the curl callbacks write into.
+struct Transfer {
+  HttpResponse* response;
+  size_t limit;
+  bool too_large = false;
+};
+
+size_t OnBody(char* data, size_t size, size_t nmemb, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  const size_t n = size * nmemb;
+  if (t->response->body.size() + n > t->limit) {
+    t->too_large = true;
+    return 0;  // anything but n aborts the transfer
+  }
+  t->response->body.append(data, n);
+  return n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t nmemb, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  const size_t n = size * nmemb;
+  const absl::string_view line(data, n);
+  auto& headers = t->response->headers;
+  // A new status line (after "100 Continue") starts a new header block.
+  if (absl::StartsWith(line, "HTTP/")) {
+    headers.clear();
+    return n;
+  }
+  const size_t colon = line.find(':');
+  if (colon == absl::string_view::npos) return n;
+  std::string name =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon)));
+  std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+  auto [it, inserted] = headers.emplace(std::move(name), value);
+  if (!inserted) absl::StrAppend(&it->second, ", ", value);
+  return n;
+}
+
+absl::string_view ErrnoName(long err) {
+  switch (err) {
+    case ENOENT:
+      return "no such socket file";
+    case ECONNREFUSED:
+      return "connection refused";
+    case EACCES:
+      return "permission denied";
+    case ETIMEDOUT:
+      return "timed out";
+    case ECONNRESET:
+      return "connection reset";
+    default:
+      return "";
+  }
+}
+
+// The one mapping of libcurl failures to status codes.
+absl::Status MapTransportError(CURLcode rc, absl::string_view detail,
+                               const Transfer& transfer, absl::string_view what,
+                               const Endpoint& endpoint) {
+  const std::string ep = endpoint.ToString();
+  if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(what, ": reply from docker at ", ep, " exceeds the ",
+                     transfer.limit, "-byte limit"));
+  }
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return absl::DeadlineExceededError(
+          absl::StrCat(what, ": no complete reply from docker at ", ep,
+                       " before the deadline (", detail, ")"));
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return absl::UnavailableError(
+          absl::StrCat(what, ": cannot connect to the Docker daemon at ", ep,
+                       " (", detail, "); is the docker daemon running?"));
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+      return absl::UnavailableError(
+          absl::StrCat(what, ": connection to the Docker daemon at ", ep,
+                       " broke off (", detail, ")"));
+    default:
+      return absl::InternalError(absl::StrCat(
+          what, ": HTTP exchange with docker at ", ep, " failed: ", detail));
+  }
+}
+
+bool HasLineBreak(absl::string_view s) {
+  return s.find_first_of("\r\n") != absl::string_view::npos;
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+}  // namespace
+
+HttpTransport::HttpTransport(Endpoint endpoint)
+    : endpoint_(std::move(endpoint)),
+      url_prefix_(endpoint_.kind == Endpoint::Kind::kUnix
+                      ? std::string("http://docker")
+                      : absl::StrCat("http://", endpoint_.address)) {
+  GlobalInitOnce();
+}
+
+HttpTransport::~HttpTransport() {
+  absl::MutexLock lock(&mu_);
+  for (void* handle : idle_) curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
+void* HttpTransport::AcquireHandle() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!idle_.empty()) {
+      void* handle = idle_.back();
+      idle_.pop_back();
+      return handle;
+    }
+  }
+  return curl_easy_init();
+}
+
+void HttpTransport::ReleaseHandle(void* handle, bool reusable) {
+  CURL* curl = static_cast<CURL*>(handle);
+  if (reusable) {
+    // Drops the options (and pointers to this call's buffers) but keeps
+    // the open connection for the next exchange.
+    curl_easy_reset(curl);
+    absl::MutexLock lock(&mu_);
+    if (idle_.size() < kMaxIdleHandles) {
+      idle_.push_back(curl);
+      return;
+    }
+  }
+  curl_easy_cleanup(curl);
+}
+
+absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request) {
+  const std::string what = absl::StrCat(
+      request.method, " ", request.path.substr(0, request.path.find('?')));
+  if (!absl::StartsWith(request.path, "/") || HasLineBreak(request.path) ||
+      request.method.empty() || HasLineBreak(request.method) ||
+      request.path.find(' ') != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed HTTP request line: ", what));
+  }
+  const absl::Time now = absl::Now();
+  if (request.deadline <= now) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(what, ": deadline passed before the request was sent"));
+  }
+
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  bool out_of_memory = false;
+  auto add_header = [&](const std::string& line) {
+    curl_slist* head = curl_slist_append(headers.get(), line.c_str());
+    if (head == nullptr) {
+      out_of_memory = true;
+    } else {
+      (void)headers.release();  // `head` is the same list, extended
+      headers.reset(head);
+    }
+  };
+  // No "Expect: 100-continue" round trip for large bodies.
+  add_header("Expect:");
+  if (!request.content_type.empty()) {
+    add_header(absl::StrCat("Content-Type: ", request.content_type));
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (name.empty() || HasLineBreak(name) || HasLineBreak(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": malformed header ", name));
+    }
+    add_header(absl::StrCat(name, ": ", value));
+  }
+  if (out_of_memory) {
+    return absl::ResourceExhaustedError("out of memory building headers");
+  }
+
+  CURL* curl = static_cast<CURL*>(AcquireHandle());
+  if (curl == nullptr) {
+    return absl::InternalError("curl_easy_init failed");
+  }
+  HttpResponse response;
+  Transfer transfer{&response, request.max_response_bytes};
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  const std::string url = url_prefix_ + request.path;
+
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  if (endpoint_.kind == Endpoint::Kind::kUnix) {
+    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint_.address.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");  // never via *_proxy env
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "cri-dockerd");
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(std::min<size_t>(
+                       request.max_response_bytes, INT64_MAX)));
+  if (request.deadline != absl::InfiniteFuture()) {
+    const int64_t ms =
+        std::clamp<int64_t>(absl::ToInt64Milliseconds(absl::Ceil(
+                                request.deadline - now, absl::Milliseconds(1))),
+                            1, INT_MAX);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(ms));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(ms));
+  }
+  if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else {
+    if (request.method != "POST") {
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    if (request.method == "POST" || !request.body.empty()) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    }
+  }
+
+  const CURLcode rc = curl_easy_perform(curl);
+  if (rc != CURLE_OK) {
+    std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+    long os_errno = 0;
+    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+    if (absl::string_view name = ErrnoName(os_errno); !name.empty()) {
+      // curl's own text names a made-up "docker port 80" for unix sockets.
+      if (rc == CURLE_COULDNT_CONNECT &&
+          endpoint_.kind == Endpoint::Kind::kUnix) {
+        detail = std::string(name);
+      } else {
+        absl::StrAppend(&detail, ": ", name);
+      }
+    }
+    // The connection is in an unknown state: close it with the handle.
+    ReleaseHandle(curl, /*reusable=*/false);
+    return MapTransportError(rc, detail, transfer, what, endpoint_);
+  }
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  ReleaseHandle(curl, /*reusable=*/true);
+  response.status = static_cast<int>(status);
+  return response;
+}
+
+}  // namespace cri_dockerd::docker

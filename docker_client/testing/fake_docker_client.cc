@@ -1,0 +1,84 @@
+#include "docker_client/testing/fake_docker_client.h"
+
+#include <utility>
+
+namespace cri_dockerd::docker {
+
+FakeDockerClient::FakeDockerClient() {
+  version_.version = "20.10.24+dfsg1";
+  version_.api_version = "1.41";
+  version_.min_api_version = "1.12";
+  version_.os = "linux";
+  version_.arch = "amd64";
+  version_.kernel_version = "6.1.0-test";
+  info_.name = "fake-node";
+  info_.server_version = version_.version;
+  info_.cgroup_driver = "cgroupfs";
+  info_.cgroup_version = "2";
+  info_.docker_root_dir = "/var/lib/docker";
+  info_.default_runtime = "runc";
+  info_.runtimes = {"io.containerd.runc.v2", "runc"};
+}
+
+absl::Status FakeDockerClient::Enter(const std::string& method,
+                                     absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  calls_.push_back(method);
+  last_deadline_ = deadline;
+  auto it = errors_.find(method);
+  return it == errors_.end() ? absl::OkStatus() : it->second;
+}
+
+absl::Status FakeDockerClient::Ping(absl::Time deadline) {
+  return Enter("Ping", deadline);
+}
+
+absl::StatusOr<VersionInfo> FakeDockerClient::Version(absl::Time deadline) {
+  if (absl::Status s = Enter("Version", deadline); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  return version_;
+}
+
+absl::StatusOr<SystemInfo> FakeDockerClient::Info(absl::Time deadline) {
+  if (absl::Status s = Enter("Info", deadline); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  return info_;
+}
+
+void FakeDockerClient::SetVersion(VersionInfo v) {
+  absl::MutexLock lock(&mu_);
+  version_ = std::move(v);
+}
+
+void FakeDockerClient::SetInfo(SystemInfo info) {
+  absl::MutexLock lock(&mu_);
+  info_ = std::move(info);
+}
+
+void FakeDockerClient::InjectError(const std::string& method,
+                                   absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  errors_[method] = std::move(status);
+}
+
+void FakeDockerClient::ClearError(const std::string& method) {
+  absl::MutexLock lock(&mu_);
+  errors_.erase(method);
+}
+
+std::vector<std::string> FakeDockerClient::Calls() const {
+  absl::MutexLock lock(&mu_);
+  return calls_;
+}
+
+void FakeDockerClient::ResetCalls() {
+  absl::MutexLock lock(&mu_);
+  calls_.clear();
+}
+
+absl::Time FakeDockerClient::LastDeadline() const {
+  absl::MutexLock lock(&mu_);
+  return last_deadline_;
+}
+
+}  // namespace cri_dockerd::docker

@@ -1,0 +1,37 @@
+#!/bin/bash
+# run_all.sh: the whole test suite on a fresh Debian 12 machine, as root.
+# Installs build and lab packages, brings up the lab (dockerd, registries,
+# test images), checks formatting, builds with warnings as errors and runs
+# every tier: unit, component, integration.
+#   tests/run_all.sh            # everything
+#   CRID_TEST_LABELS=unit tests/run_all.sh   # one tier (unit|component|integration)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+if ((EUID != 0)); then
+  echo "run_all.sh: must run as root (it installs packages and starts dockerd)" >&2
+  exit 1
+fi
+build=${CRID_BUILD_DIR:-$top/build-ci}
+jobs=${CRID_JOBS:-2}
+
+step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
+
+step "installing packages"
+tests/harness/install_deps.sh
+
+step "bringing up the lab"
+tests/harness/lab_up.sh
+
+step "checking formatting"
+tests/check_format.sh
+
+step "building (warnings are errors)"
+cmake -S "$top" -B "$build" -DCRID_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j "$jobs"
+
+step "running tests"
+label_args=()
+if [[ -n ${CRID_TEST_LABELS:-} ]]; then label_args=(-L "$CRID_TEST_LABELS"); fi
+ctest --test-dir "$build" --output-on-failure --timeout 600 -j "$jobs" \
+  "${label_args[@]}"

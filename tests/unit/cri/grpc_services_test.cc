@@ -1,0 +1,120 @@
+// The gRPC boundary, end to end in-process: every RPC of both services is
+// dialled by its wire name; the implemented ones answer, the rest answer
+// UNIMPLEMENTED naming the RPC (never an empty success, never a crash).
+#include "cri/grpc_services.h"
+
+#include <future>
+#include <set>
+
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/unit/cri/test_util.h"
+
+namespace cri_dockerd {
+namespace {
+
+using testing_util::RuntimeServiceTest;
+
+class GrpcServicesTest : public RuntimeServiceTest {
+ protected:
+  void SetUp() override {
+    runtime_grpc_ = NewRuntimeServiceGrpc(service_.get());
+    image_grpc_ = NewImageServiceGrpc();
+    grpc::ServerBuilder builder;
+    builder.RegisterService(runtime_grpc_.get());
+    builder.RegisterService(image_grpc_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    channel_ = server_->InProcessChannel(grpc::ChannelArguments());
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  // Calls `method` ("/runtime.v1.RuntimeService/Version") with an empty
+  // request message.
+  grpc::Status CallEmpty(const std::string& method) {
+    grpc::GenericStub stub(channel_);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    grpc::Slice empty("");  // zero bytes encode an empty message
+    grpc::ByteBuffer request(&empty, 1), response;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
+                   [&done](grpc::Status s) { done.set_value(s); });
+    return done.get_future().get();
+  }
+
+  std::unique_ptr<v1::RuntimeService::Service> runtime_grpc_;
+  std::unique_ptr<v1::ImageService::Service> image_grpc_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(GrpcServicesTest, EveryRpcAnswersImplementedOrNamedUnimplemented) {
+  const std::set<std::string> implemented = {
+      "Version", "Status", "RuntimeConfig", "UpdateRuntimeConfig"};
+  int rpcs = 0;
+  for (const auto* service :
+       {v1::VersionRequest::descriptor()->file()->FindServiceByName(
+            "RuntimeService"),
+        v1::VersionRequest::descriptor()->file()->FindServiceByName(
+            "ImageService")}) {
+    ASSERT_NE(service, nullptr);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string name = service->method(i)->name();
+      const std::string path = "/" + service->full_name() + "/" + name;
+      const grpc::Status s = CallEmpty(path);
+      ++rpcs;
+      if (implemented.count(name) != 0) {
+        EXPECT_TRUE(s.ok()) << path << ": " << s.error_message();
+      } else {
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << path;
+        EXPECT_NE(s.error_message().find(name), std::string::npos)
+            << path << ": " << s.error_message();
+      }
+    }
+  }
+  EXPECT_EQ(rpcs, 41) << "cri-api v0.36 has 41 RPCs";
+}
+
+TEST_F(GrpcServicesTest, CheckpointExplainsCriu) {
+  const grpc::Status s =
+      CallEmpty("/runtime.v1.RuntimeService/CheckpointContainer");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(s.error_message().find("CRIU"), std::string::npos);
+}
+
+TEST_F(GrpcServicesTest, DomainErrorsKeepCodeAndMessage) {
+  docker_.InjectError("Version", absl::DeadlineExceededError("docker slow"));
+  v1::RuntimeService::Stub stub(channel_);
+  grpc::ClientContext ctx;
+  v1::VersionResponse resp;
+  const grpc::Status s = stub.Version(&ctx, v1::VersionRequest(), &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(s.error_message(), "docker slow");
+}
+
+TEST_F(GrpcServicesTest, ClientDeadlineReachesTheDockerCall) {
+  v1::RuntimeService::Stub stub(channel_);
+  grpc::ClientContext ctx;
+  const auto deadline =
+      std::chrono::system_clock::now() + std::chrono::seconds(7);
+  ctx.set_deadline(deadline);
+  v1::VersionResponse resp;
+  ASSERT_TRUE(stub.Version(&ctx, v1::VersionRequest(), &resp).ok());
+  EXPECT_LE(
+      absl::AbsDuration(docker_.LastDeadline() - absl::FromChrono(deadline)),
+      absl::Milliseconds(50));
+}
+
+TEST(ToGrpcStatusTest, MapsEveryCode) {
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+  for (int code = 1; code <= 16; ++code) {
+    const absl::Status s(static_cast<absl::StatusCode>(code), "m");
+    EXPECT_EQ(static_cast<int>(ToGrpcStatus(s).error_code()), code);
+    EXPECT_EQ(ToGrpcStatus(s).error_message(), "m");
+  }
+}
+
+}  // namespace
+}  // namespace cri_dockerd

@@ -1,0 +1,74 @@
+// Shared fixtures for CRI handler tests: a RuntimeService wired to the
+// fake docker client and a network plugin over a temp CNI directory.
+#pragma once
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "cri/network/cni_plugin.h"
+#include "cri/runtime_service.h"
+#include "docker_client/testing/fake_docker_client.h"
+#include "gtest/gtest.h"
+
+namespace cri_dockerd::testing_util {
+
+// A scratch directory removed at destruction.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/crid-unit-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    const std::string cmd = "rm -rf '" + path_ + "'";
+    if (system(cmd.c_str()) != 0) ADD_FAILURE() << "cannot remove " << path_;
+  }
+  const std::string& path() const { return path_; }
+  std::string Write(const std::string& name, const std::string& text) const {
+    const std::string p = path_ + "/" + name;
+    std::ofstream(p) << text;
+    return p;
+  }
+  // An executable stand-in for a CNI plugin binary.
+  void MakeExecutable(const std::string& name) const {
+    const std::string p = Write(name, "#!/bin/sh\n");
+    chmod(p.c_str(), 0755);
+  }
+
+ private:
+  std::string path_;
+};
+
+inline constexpr char kBridgeConflist[] = R"({
+  "cniVersion": "1.0.0", "name": "pods",
+  "plugins": [{"type": "bridge"}, {"type": "portmap"}]})";
+
+class RuntimeServiceTest : public ::testing::Test {
+ protected:
+  RuntimeServiceTest() {
+    network::NetworkSettings settings;
+    settings.cni_conf_dir = conf_dir_.path();
+    settings.cni_bin_dirs = bin_dir_.path();
+    network_ = std::make_unique<network::CniNetworkPlugin>(settings);
+    options_.request_timeout = absl::Seconds(30);
+    service_ =
+        std::make_unique<RuntimeService>(&docker_, network_.get(), options_);
+  }
+
+  CallContext Ctx() const {
+    return CallContext::WithTimeout(absl::Seconds(10));
+  }
+
+  TempDir conf_dir_;
+  TempDir bin_dir_;
+  docker::FakeDockerClient docker_;
+  RuntimeOptions options_;
+  std::unique_ptr<network::CniNetworkPlugin> network_;
+  std::unique_ptr<RuntimeService> service_;
+};
+
+}  // namespace cri_dockerd::testing_util
