@@ -77,7 +77,7 @@ LogMessage::LogMessage(LogSeverity severity, const char* file, int line) {
   tm local;
   localtime_r(&tv.tv_sec, &local);
   char prefix[64];
-  std::snprintf(prefix, sizeof(prefix), "%c%02d%02d %02d:%02d:%02d.%06ld %d ",
+  std::snprintf(prefix, sizeof(prefix), "%c%02d%02d %02d:%02d:%02d.%06ld %7d ",
                 SeverityLetter(severity), local.tm_mon + 1, local.tm_mday,
                 local.tm_hour, local.tm_min, local.tm_sec,
                 static_cast<long>(tv.tv_usec), static_cast<int>(gettid()));

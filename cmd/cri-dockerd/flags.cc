@@ -153,7 +153,8 @@ const std::vector<FlagSpec>& Specs() {
                },
                [](const Flags& f) { return f.hairpin_mode; }},
       FlagSpec{"runtime-cgroups", Kind::kString,
-               "Optional absolute name of the cgroup to run cri-dockerd in.",
+               "Optional absolute name of the cgroup to keep dockerd (the "
+               "container runtime) in.",
                [](Flags& f, const std::string& v) {
                  if (!v.empty() &&
                      (v[0] != '/' || v.find("..") != std::string::npos)) {

@@ -14,12 +14,14 @@
 #include "cmd/cri-dockerd/flags.h"
 #include "cmd/cri-dockerd/grpc_server.h"
 #include "cmd/cri-dockerd/listener.h"
+#include "cmd/cri-dockerd/runtime_cgroups.h"
 #include "common/go_duration.h"
 #include "common/logging.h"
 #include "cri/grpc_services.h"
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_service.h"
 #include "docker_client/curl_docker_client.h"
+#include "docker_client/endpoint.h"
 
 namespace cri_dockerd {
 namespace {
@@ -126,6 +128,21 @@ int Run(int argc, char** argv) {
             << "), docker " << flags.docker_endpoint << ", network plugin "
             << (*network)->Name();
   ProbeDocker(docker->get(), flags.docker_endpoint);
+
+  std::unique_ptr<RuntimeCgroupManager> runtime_cgroups;
+  if (!flags.runtime_cgroups.empty()) {
+    RuntimeCgroupSettings settings;
+    settings.cgroup = flags.runtime_cgroups;
+    if (auto endpoint = docker::ParseEndpoint(flags.docker_endpoint);
+        endpoint.ok() && endpoint->kind == docker::Endpoint::Kind::kUnix) {
+      settings.docker_socket = endpoint->address;
+    }
+    runtime_cgroups = std::make_unique<RuntimeCgroupManager>(settings);
+    // Like the Go shim: a cgroup problem is logged, the CRI still served.
+    if (absl::Status s = runtime_cgroups->Start(); !s.ok()) {
+      LOG(ERROR) << "--runtime-cgroups " << flags.runtime_cgroups << ": " << s;
+    }
+  }
 
   RuntimeService runtime(docker->get(), network->get(),
                          MakeRuntimeOptions(flags));

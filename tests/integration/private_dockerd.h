@@ -22,6 +22,8 @@ class PrivateDockerd {
   absl::Status Stop(absl::Duration timeout = absl::Seconds(30));
 
   std::string endpoint() const { return "unix://" + socket_; }
+  // dockerd's pid while running, else -1.
+  int pid() const { return process_ != nullptr ? process_->pid() : -1; }
   std::string Log() const;
 
  private:
