@@ -43,7 +43,11 @@ bool PingDocker(const std::string& socket_path) {
          absl::StrContains(reply.substr(0, reply.find('\n')), " 200 ");
 }
 
-PrivateDockerd::PrivateDockerd() : socket_(dir_.path() + "/docker.sock") {}
+PrivateDockerd::PrivateDockerd()
+    : socket_(dir_.path() + "/docker.sock"),
+      // --bridge=none would make dockerd delete the host's docker0; give it
+      // a bridge of its own instead (name <= 15 bytes).
+      bridge_(absl::StrCat("crid-it", getpid() % 100000000)) {}
 
 PrivateDockerd::~PrivateDockerd() {
   if (process_ != nullptr) Stop().IgnoreError();
@@ -54,13 +58,23 @@ PrivateDockerd::~PrivateDockerd() {
   if (system(cmd.c_str()) != 0) {
     // Nothing mounted.
   }
+  const std::string del = absl::StrCat("ip link del ", bridge_, " 2>/dev/null");
+  if (system(del.c_str()) != 0) {
+    // Already gone.
+  }
 }
 
 absl::Status PrivateDockerd::Start(absl::Duration timeout) {
   const std::string& d = dir_.path();
+  const std::string add =
+      absl::StrCat("ip link show ", bridge_, " >/dev/null 2>&1 || ip link add ",
+                   bridge_, " type bridge");
+  if (system(add.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot create bridge ", bridge_));
+  }
   process_ = std::make_unique<DaemonProcess>(std::vector<std::string>{
       "dockerd", "-H", endpoint(), "--data-root", d + "/root", "--exec-root",
-      d + "/exec", "--pidfile", d + "/docker.pid", "--bridge=none",
+      d + "/exec", "--pidfile", d + "/docker.pid", "--bridge=" + bridge_,
       "--iptables=false", "--ip6tables=false", "--ip-masq=false"});
   const absl::Time end = absl::Now() + timeout;
   while (absl::Now() < end) {

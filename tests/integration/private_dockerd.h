@@ -1,5 +1,5 @@
-// Test support: a second, private Docker Engine (own socket, data root and
-// exec root, no bridge or iptables changes) that a test may stop and
+// Test support: a second, private Docker Engine (own socket, data root,
+// exec root and bridge; no iptables changes) that a test may stop and
 // restart without disturbing the host's dockerd.
 #pragma once
 
@@ -29,6 +29,7 @@ class PrivateDockerd {
  private:
   ScratchDir dir_;
   std::string socket_;
+  std::string bridge_;
   std::unique_ptr<DaemonProcess> process_;
   std::string log_;  // output of the last stopped run
 };
