@@ -139,12 +139,57 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
 
 class ImageServiceGrpc final : public v1::ImageService::Service {
  public:
-  CRID_UNIMPLEMENTED_UNARY(ImageService, ListImages)
-  CRID_UNIMPLEMENTED_STREAM(ImageService, StreamImages)
-  CRID_UNIMPLEMENTED_UNARY(ImageService, ImageStatus)
-  CRID_UNIMPLEMENTED_UNARY(ImageService, PullImage)
-  CRID_UNIMPLEMENTED_UNARY(ImageService, RemoveImage)
-  CRID_UNIMPLEMENTED_UNARY(ImageService, ImageFsInfo)
+  explicit ImageServiceGrpc(ImageService* images) : images_(images) {}
+
+  grpc::Status ListImages(grpc::ServerContext* context,
+                          const v1::ListImagesRequest* req,
+                          v1::ListImagesResponse* resp) override {
+    return Unary("ListImages", true, *context, resp, [&](const CallContext& c) {
+      return images_->ListImages(c, *req);
+    });
+  }
+  grpc::Status StreamImages(
+      grpc::ServerContext* context, const v1::StreamImagesRequest* req,
+      grpc::ServerWriter<v1::StreamImagesResponse>* writer) override {
+    const absl::Status s =
+        images_->StreamImages(ContextFromGrpc(*context), *req,
+                              [writer](const v1::StreamImagesResponse& batch) {
+                                return writer->Write(batch);
+                              });
+    if (!s.ok()) LOG(WARNING) << "StreamImages failed: " << s;
+    return ToGrpcStatus(s);
+  }
+  grpc::Status ImageStatus(grpc::ServerContext* context,
+                           const v1::ImageStatusRequest* req,
+                           v1::ImageStatusResponse* resp) override {
+    return Unary(
+        "ImageStatus", true, *context, resp,
+        [&](const CallContext& c) { return images_->ImageStatus(c, *req); });
+  }
+  grpc::Status PullImage(grpc::ServerContext* context,
+                         const v1::PullImageRequest* req,
+                         v1::PullImageResponse* resp) override {
+    return Unary("PullImage", false, *context, resp, [&](const CallContext& c) {
+      return images_->PullImage(c, *req);
+    });
+  }
+  grpc::Status RemoveImage(grpc::ServerContext* context,
+                           const v1::RemoveImageRequest* req,
+                           v1::RemoveImageResponse* resp) override {
+    return Unary(
+        "RemoveImage", false, *context, resp,
+        [&](const CallContext& c) { return images_->RemoveImage(c, *req); });
+  }
+  grpc::Status ImageFsInfo(grpc::ServerContext* context,
+                           const v1::ImageFsInfoRequest* req,
+                           v1::ImageFsInfoResponse* resp) override {
+    return Unary(
+        "ImageFsInfo", true, *context, resp,
+        [&](const CallContext& c) { return images_->ImageFsInfo(c, *req); });
+  }
+
+ private:
+  ImageService* const images_;
 };
 
 #undef CRID_UNIMPLEMENTED_UNARY
@@ -159,11 +204,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 CallContext ContextFromGrpc(const grpc::ServerContext& context) {
+  CallContext ctx;
   const auto deadline = context.deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) {
-    return CallContext{};
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    ctx.deadline = absl::FromChrono(deadline);
   }
-  return CallContext{absl::FromChrono(deadline)};
+  ctx.cancelled = [&context] { return context.IsCancelled(); };
+  return ctx;
 }
 
 std::unique_ptr<v1::RuntimeService::Service> NewRuntimeServiceGrpc(
@@ -171,8 +218,9 @@ std::unique_ptr<v1::RuntimeService::Service> NewRuntimeServiceGrpc(
   return std::make_unique<RuntimeServiceGrpc>(runtime);
 }
 
-std::unique_ptr<v1::ImageService::Service> NewImageServiceGrpc() {
-  return std::make_unique<ImageServiceGrpc>();
+std::unique_ptr<v1::ImageService::Service> NewImageServiceGrpc(
+    ImageService* images) {
+  return std::make_unique<ImageServiceGrpc>(images);
 }
 
 }  // namespace cri_dockerd

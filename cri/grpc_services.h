@@ -5,6 +5,7 @@
 // with a message naming the RPC.
 #pragma once
 
+#include "cri/image_service.h"
 #include "cri/runtime_service.h"
 #include "proto/cri_api_grpc.h"
 
@@ -13,13 +14,15 @@ namespace cri_dockerd {
 // absl::Status -> grpc::Status (same code numbers; message kept).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// Builds the domain CallContext from a server context: its deadline, capped
-// by nothing (the domain services apply their own bounds).
+// Builds the domain CallContext from a server context: its deadline (the
+// domain services apply their own bounds) and its cancellation. The
+// context must outlive the CallContext.
 CallContext ContextFromGrpc(const grpc::ServerContext& context);
 
 // Both services register with one grpc::ServerBuilder.
 std::unique_ptr<v1::RuntimeService::Service> NewRuntimeServiceGrpc(
     RuntimeService* runtime);
-std::unique_ptr<v1::ImageService::Service> NewImageServiceGrpc();
+std::unique_ptr<v1::ImageService::Service> NewImageServiceGrpc(
+    ImageService* images);
 
 }  // namespace cri_dockerd

@@ -169,9 +169,16 @@ absl::StatusOr<std::string> CurlDockerClient::ApiVersion(absl::Time deadline) {
 absl::StatusOr<HttpResponse> CurlDockerClient::SendVersioned(
     HttpRequest request) {
   const std::string path = std::move(request.path);
+  return SendVersioned(std::move(request),
+                       [&path](std::string_view) { return path; });
+}
+
+absl::StatusOr<HttpResponse> CurlDockerClient::SendVersioned(
+    HttpRequest request,
+    const std::function<std::string(std::string_view api_version)>& path_for) {
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(std::string version, ApiVersion(request.deadline));
-    request.path = absl::StrCat("/v", version, path);
+    request.path = absl::StrCat("/v", version, path_for(version));
     bool daemon_changed = false;
     ASSIGN_OR_RETURN(HttpResponse response, Send(request, &daemon_changed));
     // 400 from a daemon that is no longer the one we negotiated with is
@@ -197,11 +204,21 @@ absl::StatusOr<SystemInfo> CurlDockerClient::Info(absl::Time deadline) {
   HttpRequest request;
   request.path = "/info";
   request.deadline = deadline;
-  ASSIGN_OR_RETURN(HttpResponse response, SendVersioned(std::move(request)));
-  if (!IsSuccess(response.status)) {
-    return MapDockerError(response.status, response.body, "GET /info");
-  }
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   Call(std::move(request), "GET /info"));
   return DecodeInfo(response.body);
+}
+
+absl::StatusOr<HttpResponse> CurlDockerClient::Call(
+    HttpRequest request, absl::string_view what,
+    const std::function<std::string(std::string_view api_version)>& path_for) {
+  absl::StatusOr<HttpResponse> response =
+      path_for ? SendVersioned(std::move(request), path_for)
+               : SendVersioned(std::move(request));
+  if (response.ok() && !IsSuccess(response->status)) {
+    return MapDockerError(response->status, response->body, std::string(what));
+  }
+  return response;
 }
 
 }  // namespace cri_dockerd::docker

@@ -3,13 +3,16 @@
 // docker's JSON inside this folder.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "docker_client/docker_client.h"
@@ -48,6 +51,22 @@ class CurlDockerClient : public DockerClient {
   absl::StatusOr<VersionInfo> Version(absl::Time deadline) override;
   absl::StatusOr<SystemInfo> Info(absl::Time deadline) override;
 
+  // Images (curl_docker_client_images.cc). ListImages asks for SharedSize
+  // only from API 1.42 on (older daemons report -1). PullImage with an
+  // empty tag pulls "latest", never all tags; options.check is polled
+  // every HttpRequest kCheckInterval; a progress message over 1 MiB fails
+  // the pull (ResourceExhausted). Names are percent-encoded into paths;
+  // an empty one is InvalidArgument.
+  absl::StatusOr<std::vector<ImageSummary>> ListImages(
+      const std::string& reference, absl::Time deadline) override;
+  absl::StatusOr<ImageInspect> InspectImage(const std::string& name,
+                                            absl::Time deadline) override;
+  absl::Status PullImage(const PullOptions& options,
+                         absl::Time deadline) override;
+  absl::StatusOr<RemovedImage> RemoveImage(const std::string& name, bool force,
+                                           absl::Time deadline) override;
+  absl::StatusOr<DiskUsage> GetDiskUsage(absl::Time deadline) override;
+
   // The API version in use, e.g. "1.41"; empty until negotiated.
   std::string NegotiatedApiVersion() const;
 
@@ -66,6 +85,17 @@ class CurlDockerClient : public DockerClient {
   // request a swapped daemon rejected with 400 is renegotiated and
   // retried once.
   absl::StatusOr<HttpResponse> SendVersioned(HttpRequest request);
+  // Like SendVersioned, with the path (and query) built for the version
+  // in use, e.g. to add parameters only newer APIs know.
+  absl::StatusOr<HttpResponse> SendVersioned(
+      HttpRequest request,
+      const std::function<std::string(std::string_view api_version)>& path_for);
+  // SendVersioned, with a non-2xx reply turned into MapDockerError's
+  // status; `what` ("GET /info") prefixes docker's message.
+  absl::StatusOr<HttpResponse> Call(
+      HttpRequest request, absl::string_view what,
+      const std::function<std::string(std::string_view api_version)>& path_for =
+          nullptr);
   // Returns the negotiated version, negotiating under `deadline` if none.
   absl::StatusOr<std::string> ApiVersion(absl::Time deadline);
   // GET /version, also (re)negotiating from its reply; the outcome of the

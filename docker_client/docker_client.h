@@ -3,6 +3,9 @@
 // FakeDockerClient. It grows as CRI verbs need more of the engine.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -27,6 +30,32 @@ class DockerClient {
 
   // GET /info
   virtual absl::StatusOr<SystemInfo> Info(absl::Time deadline) = 0;
+
+  // GET /images/json; `reference` (may be empty) filters like
+  // `docker images REFERENCE`.
+  virtual absl::StatusOr<std::vector<ImageSummary>> ListImages(
+      const std::string& reference, absl::Time deadline) = 0;
+
+  // GET /images/{name}/json, by ID, tag or digest. NotFound if absent.
+  virtual absl::StatusOr<ImageInspect> InspectImage(const std::string& name,
+                                                    absl::Time deadline) = 0;
+
+  // POST /images/create, following the progress stream to its end. An
+  // error in the stream (or before it) fails the call with docker's
+  // message, classified: Unauthenticated (registry refused credentials),
+  // NotFound (no such repository/tag/manifest), Unavailable (registry
+  // unreachable), InvalidArgument (bad reference), else Unknown.
+  virtual absl::Status PullImage(const PullOptions& options,
+                                 absl::Time deadline) = 0;
+
+  // DELETE /images/{name}?force=..&noprune=false. NotFound if absent;
+  // FailedPrecondition (docker's 409) if a container uses it.
+  virtual absl::StatusOr<RemovedImage> RemoveImage(const std::string& name,
+                                                   bool force,
+                                                   absl::Time deadline) = 0;
+
+  // GET /system/df (expensive on busy nodes: callers cache).
+  virtual absl::StatusOr<DiskUsage> GetDiskUsage(absl::Time deadline) = 0;
 };
 
 }  // namespace cri_dockerd::docker

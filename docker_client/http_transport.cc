@@ -3,114 +3,27 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "docker_client/http_transport_curl.h"
 
 namespace cri_dockerd::docker {
 namespace {
+
+using internal::Transfer;
 
 constexpr size_t kMaxIdleHandles = 4;
 
 void GlobalInitOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-// Per-exchange state the curl callbacks write into.
-struct Transfer {
-  HttpResponse* response;
-  size_t limit;
-  bool too_large = false;
-};
-
-size_t OnBody(char* data, size_t size, size_t nmemb, void* userp) {
-  auto* t = static_cast<Transfer*>(userp);
-  const size_t n = size * nmemb;
-  if (t->response->body.size() + n > t->limit) {
-    t->too_large = true;
-    return 0;  // anything but n aborts the transfer
-  }
-  t->response->body.append(data, n);
-  return n;
-}
-
-size_t OnHeader(char* data, size_t size, size_t nmemb, void* userp) {
-  auto* t = static_cast<Transfer*>(userp);
-  const size_t n = size * nmemb;
-  const absl::string_view line(data, n);
-  auto& headers = t->response->headers;
-  // A new status line (after "100 Continue") starts a new header block.
-  if (absl::StartsWith(line, "HTTP/")) {
-    headers.clear();
-    return n;
-  }
-  const size_t colon = line.find(':');
-  if (colon == absl::string_view::npos) return n;
-  std::string name =
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon)));
-  std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-  auto [it, inserted] = headers.emplace(std::move(name), value);
-  if (!inserted) absl::StrAppend(&it->second, ", ", value);
-  return n;
-}
-
-absl::string_view ErrnoName(long err) {
-  switch (err) {
-    case ENOENT:
-      return "no such socket file";
-    case ECONNREFUSED:
-      return "connection refused";
-    case EACCES:
-      return "permission denied";
-    case ETIMEDOUT:
-      return "timed out";
-    case ECONNRESET:
-      return "connection reset";
-    default:
-      return "";
-  }
-}
-
-// The one mapping of libcurl failures to status codes.
-absl::Status MapTransportError(CURLcode rc, absl::string_view detail,
-                               const Transfer& transfer, absl::string_view what,
-                               const Endpoint& endpoint) {
-  const std::string ep = endpoint.ToString();
-  if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(what, ": reply from docker at ", ep, " exceeds the ",
-                     transfer.limit, "-byte limit"));
-  }
-  switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return absl::DeadlineExceededError(
-          absl::StrCat(what, ": no complete reply from docker at ", ep,
-                       " before the deadline (", detail, ")"));
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-      return absl::UnavailableError(
-          absl::StrCat(what, ": cannot connect to the Docker daemon at ", ep,
-                       " (", detail, "); is the docker daemon running?"));
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-      return absl::UnavailableError(
-          absl::StrCat(what, ": connection to the Docker daemon at ", ep,
-                       " broke off (", detail, ")"));
-    default:
-      return absl::InternalError(absl::StrCat(
-          what, ": HTTP exchange with docker at ", ep, " failed: ", detail));
-  }
 }
 
 bool HasLineBreak(absl::string_view s) {
@@ -210,7 +123,11 @@ absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request) {
     return absl::InternalError("curl_easy_init failed");
   }
   HttpResponse response;
-  Transfer transfer{&response, request.max_response_bytes};
+  Transfer transfer;
+  transfer.curl = curl;
+  transfer.response = &response;
+  transfer.limit = request.max_response_bytes;
+  if (request.on_body) transfer.on_body = &request.on_body;
   char errbuf[CURL_ERROR_SIZE] = {0};
   const std::string url = url_prefix_ + request.path;
 
@@ -224,14 +141,17 @@ absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "cri-dockerd");
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &internal::OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &internal::OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(std::min<size_t>(
-                       request.max_response_bytes, INT64_MAX)));
+  if (!request.on_body) {
+    // A streamed body has no size limit; OnBody still caps collected ones.
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(std::min<size_t>(
+                         request.max_response_bytes, INT64_MAX)));
+  }
   if (request.deadline != absl::InfiniteFuture()) {
     const int64_t ms =
         std::clamp<int64_t>(absl::ToInt64Milliseconds(absl::Ceil(
@@ -255,12 +175,19 @@ absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request) {
     }
   }
 
-  const CURLcode rc = curl_easy_perform(curl);
+  absl::Status check_failure;
+  const CURLcode rc = request.check ? internal::PerformWithCheck(
+                                          curl, request.check, &check_failure)
+                                    : curl_easy_perform(curl);
+  if (!check_failure.ok()) {
+    ReleaseHandle(curl, /*reusable=*/false);
+    return check_failure;
+  }
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
     long os_errno = 0;
     curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
-    if (absl::string_view name = ErrnoName(os_errno); !name.empty()) {
+    if (absl::string_view name = internal::ErrnoName(os_errno); !name.empty()) {
       // curl's own text names a made-up "docker port 80" for unix sockets.
       if (rc == CURLE_COULDNT_CONNECT &&
           endpoint_.kind == Endpoint::Kind::kUnix) {
@@ -271,7 +198,7 @@ absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request) {
     }
     // The connection is in an unknown state: close it with the handle.
     ReleaseHandle(curl, /*reusable=*/false);
-    return MapTransportError(rc, detail, transfer, what, endpoint_);
+    return internal::MapTransportError(rc, detail, transfer, what, endpoint_);
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

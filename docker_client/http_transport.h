@@ -4,13 +4,16 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "docker_client/endpoint.h"
@@ -28,7 +31,20 @@ struct HttpRequest {
   absl::Time deadline = absl::InfiniteFuture();
   // Larger replies are abandoned with ResourceExhausted.
   size_t max_response_bytes = size_t{64} << 20;
+  // Streaming: when set, the body of a 2xx reply is handed over piece by
+  // piece as it arrives instead of being kept in HttpResponse::body (which
+  // stays empty, and max_response_bytes does not apply to it). Returning
+  // false aborts the exchange and Do() returns Aborted. Error replies
+  // (non-2xx) are still collected into HttpResponse::body.
+  std::function<bool(absl::string_view chunk)> on_body;
+  // When set, polled every kCheckInterval or more often while the exchange
+  // runs, whether or not bytes move; a non-OK status aborts it (closing
+  // the connection) and Do() returns exactly that status.
+  std::function<absl::Status()> check;
 };
+
+// How often HttpRequest::check is polled at least.
+inline constexpr absl::Duration kCheckInterval = absl::Milliseconds(100);
 
 struct HttpResponse {
   int status = 0;
@@ -55,6 +71,8 @@ class HttpTransport {
   //   connection lost, truncated reply -> Unavailable
   //   reply over max_response_bytes    -> ResourceExhausted
   //   bad request (path, header)       -> InvalidArgument
+  //   request.check failed       -> its status
+  //   request.on_body said stop  -> Aborted
   //   anything else              -> Internal
   absl::StatusOr<HttpResponse> Do(const HttpRequest& request);
 

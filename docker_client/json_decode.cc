@@ -1,95 +1,23 @@
 #include "docker_client/json_decode.h"
 
-#include <cmath>
-#include <cstdint>
-#include <limits>
-#include <vector>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
-#include "nlohmann/json.hpp"
+#include "docker_client/json_util.h"
 
 namespace cri_dockerd::docker {
 namespace {
 
-using nlohmann::json;
+using json_util::GetInt;
+using json_util::GetObjectKeys;
+using json_util::GetString;
+using json_util::GetStringArray;
+using json_util::json;
+using json_util::Parse;
+using json_util::ParseObject;
 
 constexpr size_t kMaxMessageBytes = 1024;
-
-// Parses without exceptions; a discarded value means malformed input.
-json Parse(std::string_view body) {
-  return json::parse(body.begin(), body.end(), /*cb=*/nullptr,
-                     /*allow_exceptions=*/false);
-}
-
-absl::StatusOr<json> ParseObject(std::string_view body,
-                                 absl::string_view what) {
-  json doc = Parse(body);
-  if (doc.is_discarded()) {
-    return absl::InternalError(absl::StrCat("malformed reply from docker for ",
-                                            what, ": not valid JSON (",
-                                            body.size(), " bytes)"));
-  }
-  if (!doc.is_object()) {
-    return absl::InternalError(
-        absl::StrCat("malformed reply from docker for ", what,
-                     ": expected a JSON object, got ", doc.type_name()));
-  }
-  return doc;
-}
-
-// The field helpers below never call get<>() on a value of the wrong type,
-// so a reply with surprising types decodes to defaults instead of throwing.
-
-const json* Field(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
-
-std::string GetString(const json& obj, const char* key) {
-  const json* v = Field(obj, key);
-  if (v == nullptr || !v->is_string()) return "";
-  return v->get_ref<const std::string&>();
-}
-
-int64_t GetInt(const json& obj, const char* key) {
-  const json* v = Field(obj, key);
-  if (v == nullptr) return 0;
-  if (v->is_number_unsigned()) {
-    const uint64_t u = v->get<uint64_t>();
-    return u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
-               ? std::numeric_limits<int64_t>::max()
-               : static_cast<int64_t>(u);
-  }
-  if (v->is_number_integer()) return v->get<int64_t>();
-  if (v->is_number_float()) {
-    const double d = v->get<double>();
-    // Only integral values in range; anything else is not a count.
-    if (std::isfinite(d) && d == std::trunc(d) && d >= -9.2e18 && d <= 9.2e18) {
-      return static_cast<int64_t>(d);
-    }
-  }
-  return 0;
-}
-
-std::vector<std::string> GetStringArray(const json& obj, const char* key) {
-  std::vector<std::string> out;
-  const json* v = Field(obj, key);
-  if (v == nullptr || !v->is_array()) return out;
-  for (const json& item : *v) {
-    if (item.is_string()) out.push_back(item.get_ref<const std::string&>());
-  }
-  return out;
-}
-
-std::vector<std::string> GetObjectKeys(const json& obj, const char* key) {
-  std::vector<std::string> out;
-  const json* v = Field(obj, key);
-  if (v == nullptr || !v->is_object()) return out;
-  for (auto it = v->begin(); it != v->end(); ++it) out.push_back(it.key());
-  return out;
-}
 
 }  // namespace
 

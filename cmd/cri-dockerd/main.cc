@@ -18,6 +18,8 @@
 #include "common/go_duration.h"
 #include "common/logging.h"
 #include "cri/grpc_services.h"
+#include "cri/image/registry_credentials.h"
+#include "cri/image_service.h"
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_service.h"
 #include "docker_client/curl_docker_client.h"
@@ -146,9 +148,13 @@ int Run(int argc, char** argv) {
 
   RuntimeService runtime(docker->get(), network->get(),
                          MakeRuntimeOptions(flags));
+  ImageService images(docker->get(), MakeRuntimeOptions(flags),
+                      image::RegistryCredentials::LoadFromDisk(
+                          image::RegistryCredentials::DefaultSearchDirs()));
   std::unique_ptr<v1::RuntimeService::Service> runtime_grpc =
       NewRuntimeServiceGrpc(&runtime);
-  std::unique_ptr<v1::ImageService::Service> image_grpc = NewImageServiceGrpc();
+  std::unique_ptr<v1::ImageService::Service> image_grpc =
+      NewImageServiceGrpc(&images);
 
   auto listener = Listener::Open(flags.container_runtime_endpoint);
   if (!listener.ok()) return Fail(1, std::string(listener.status().message()));

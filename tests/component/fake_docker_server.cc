@@ -55,6 +55,10 @@ absl::string_view Reason(int status) {
       return "Not Modified";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 409:
@@ -236,6 +240,11 @@ int FakeDockerServer::connections_accepted() const {
   return accepted_;
 }
 
+int FakeDockerServer::streams_abandoned() const {
+  absl::MutexLock lock(&mu_);
+  return streams_abandoned_;
+}
+
 FakeDockerServer::Wake FakeDockerServer::WaitFor(int fd,
                                                  absl::Duration timeout) const {
   const absl::Time until = absl::Now() + timeout;
@@ -321,6 +330,10 @@ void FakeDockerServer::Serve(int fd) {
         WaitFor(-1, response.delay) == Wake::kStopped) {
       break;
     }
+    if (!response.stream.empty() || response.stall) {
+      if (!SendStream(fd, response)) break;
+      continue;
+    }
     const std::string wire = Serialize(response);
     if (response.close_after_bytes.has_value()) {
       SendAll(fd, wire.data(),
@@ -388,7 +401,39 @@ FakeResponse FakeDockerServer::Lookup(const RecordedRequest& request) const {
   return Json(404, "{\"message\":\"page not found\"}\n");
 }
 
-std::string FakeDockerServer::Serialize(const FakeResponse& response) const {
+bool FakeDockerServer::SendStream(int fd, const FakeResponse& response) {
+  auto abandoned = [this] {
+    absl::MutexLock lock(&mu_);
+    ++streams_abandoned_;
+    return false;
+  };
+  const std::string head = Serialize(response, /*open_ended=*/true);
+  if (!SendAll(fd, head.data(), head.size())) return abandoned();
+  for (const FakeResponse::Piece& piece : response.stream) {
+    if (piece.delay > absl::ZeroDuration() &&
+        WaitFor(-1, piece.delay) == Wake::kStopped) {
+      return false;
+    }
+    if (piece.data.empty()) continue;  // an empty chunk would end the body
+    char size[32];
+    std::snprintf(size, sizeof(size), "%zx\r\n", piece.data.size());
+    const std::string chunk = absl::StrCat(size, piece.data, "\r\n");
+    if (!SendAll(fd, chunk.data(), chunk.size())) return abandoned();
+  }
+  if (response.stall) {
+    // Until the client hangs up (it read everything, so any readiness is
+    // its close) or the server stops.
+    if (WaitFor(fd, absl::InfiniteDuration()) == Wake::kReadable) {
+      abandoned();
+    }
+    return false;
+  }
+  static constexpr char kEnd[] = "0\r\n\r\n";
+  return SendAll(fd, kEnd, sizeof(kEnd) - 1) || abandoned();
+}
+
+std::string FakeDockerServer::Serialize(const FakeResponse& response,
+                                        bool open_ended) const {
   std::string wire = absl::StrCat("HTTP/1.1 ", response.status, " ",
                                   Reason(response.status), "\r\n");
   bool has_content_type = false;
@@ -406,14 +451,14 @@ std::string FakeDockerServer::Serialize(const FakeResponse& response) const {
     }
   }
   absl::StrAppend(&wire, "Server: Docker/fake (linux)\r\n");
-  if (response.chunked) {
+  if (response.chunked || open_ended) {
     absl::StrAppend(&wire, "Transfer-Encoding: chunked\r\n\r\n");
     if (!response.body.empty()) {
       char size[32];
       std::snprintf(size, sizeof(size), "%zx", response.body.size());
       absl::StrAppend(&wire, size, "\r\n", response.body, "\r\n");
     }
-    absl::StrAppend(&wire, "0\r\n\r\n");
+    if (!open_ended) absl::StrAppend(&wire, "0\r\n\r\n");
   } else {
     absl::StrAppend(&wire, "Content-Length: ", response.body.size(), "\r\n\r\n",
                     response.body);

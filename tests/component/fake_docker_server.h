@@ -34,6 +34,18 @@ struct FakeResponse {
   // Read the request, then never answer (until the client goes away or
   // the server stops).
   bool never_answer = false;
+  // Streaming replies (like POST /images/create): with `stream` non-empty
+  // or `stall`, the reply goes out chunked -- headers and `body` (if any)
+  // at once, then each piece as its own HTTP chunk after its delay.
+  struct Piece {
+    std::string data;
+    absl::Duration delay = absl::ZeroDuration();
+  };
+  std::vector<Piece> stream = {};
+  // After the pieces, send nothing more and keep the connection open
+  // until the client hangs up (or the server stops), instead of ending
+  // the body.
+  bool stall = false;
 };
 
 struct RecordedRequest {
@@ -88,6 +100,8 @@ class FakeDockerServer {
   std::vector<std::string> Paths() const;
   void ClearRequests();
   int connections_accepted() const;
+  // Streaming replies the client abandoned (hung up before their end).
+  int streams_abandoned() const;
 
  private:
   FakeDockerServer() = default;
@@ -104,7 +118,12 @@ class FakeDockerServer {
   // The canned reply for `request` (scripted, emulated or 404).
   FakeResponse Lookup(const RecordedRequest& request) const;
   // The reply on the wire, with the Api-Version header if emulating.
-  std::string Serialize(const FakeResponse& response) const;
+  // `open_ended`: chunked, without the final chunk (more pieces follow).
+  std::string Serialize(const FakeResponse& response,
+                        bool open_ended = false) const;
+  // Sends a streaming reply (FakeResponse::stream / stall); false if the
+  // connection should close.
+  bool SendStream(int fd, const FakeResponse& response);
 
   // Constant while running.
   int listen_fd_ = -1;
@@ -123,6 +142,7 @@ class FakeDockerServer {
   std::vector<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> connections_ ABSL_GUARDED_BY(mu_);
   int accepted_ ABSL_GUARDED_BY(mu_) = 0;
+  int streams_abandoned_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace cri_dockerd::docker

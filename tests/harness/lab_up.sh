@@ -99,6 +99,12 @@ if [[ ! -s $pki/server.crt || ! -s $pki/ca.crt ]]; then
   openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
     -days 3650 -extfile <(echo "$san") -out "$pki/server.crt" 2>/dev/null
 fi
+# The registry with password auth is plain HTTP on localhost:5443: dockerd
+# treats loopback registries as insecure and falls back from https to http,
+# reporting the http attempt's error, so only over http does a refused
+# login come back as docker's "unauthorized". (No CA entry for it, then.)
+auth_host=localhost:5443
+rm -rf "/etc/docker/certs.d/$auth_host"
 for h in "${tls_hosts[@]}"; do
   mkdir -p "/etc/docker/certs.d/$h"
   put_file "/etc/docker/certs.d/$h/ca.crt" 0644 <"$pki/ca.crt"
@@ -176,6 +182,20 @@ start_registry tls tls_probe \
   "storage: {filesystem: {rootdirectory: $reg/tls-data}, delete: {enabled: true}}" \
   "http: {addr: '127.0.0.1:443', tls: {certificate: $pki/server.crt, key: $pki/server.key}}"
 
+# Password-protected (htpasswd, bcrypt) registry for credential tests.
+# shellcheck source=tests/harness/lab_env.sh disable=SC1091
+. "$here/lab_env.sh"
+if [[ ! -s $reg/htpasswd ]]; then
+  htpasswd -Bbn "$LAB_AUTH_USER" "$LAB_AUTH_PASSWORD" >"$reg/htpasswd"
+fi
+auth_probe() { # up when it answers at all (401 without credentials)
+  [[ $(curl -sS -m 2 -o /dev/null -w '%{http_code}' "http://$auth_host/v2/") == 401 ]]
+}
+start_registry auth auth_probe \
+  "storage: {filesystem: {rootdirectory: $reg/auth-data}, delete: {enabled: true}}" \
+  "auth: {htpasswd: {realm: crid-lab, path: $reg/htpasswd}}" \
+  "http: {addr: '127.0.0.1:5443'}"
+
 # --- images -------------------------------------------------------------------
 R=localhost:5000
 images=() # "LOCAL-REF|PUBLIC-REF|DOCKERFILE-LINES" (\n separates lines)
@@ -184,6 +204,8 @@ pause_df='COPY pause /pause\nENTRYPOINT ["/pause"]'
 nginx_cmd='CMD ["/usr/sbin/nginx", "-g", "daemon off;"]'
 for v in 3.8 3.9 3.10; do add "$R/pause:$v" "registry.k8s.io/pause:$v" "$pause_df"; done
 add "$R/busybox:1.36" "" ''
+# A 4 MiB incompressible layer: pulls slow enough to watch progress.
+add "$R/big:1" "" 'RUN head -c 4194304 /dev/urandom >/big'
 e2e='e2e-test-images'
 add "$R/$e2e/busybox:1.29-2" "registry.k8s.io/$e2e/busybox:1.29-2" ''
 add "$R/$e2e/busybox:1.29-4" "registry.k8s.io/$e2e/busybox:1.29-4" ''
@@ -374,5 +396,28 @@ EOF
   built="${#images[@]} images built"
 fi
 
+# The private image: busybox under the auth registry (logged in through a
+# throwaway docker config, so the node's own credentials stay untouched).
+private_ref=$LAB_AUTH_IMAGE
+auth_served() {
+  local repo=${private_ref#*/}
+  curl -fsS -m 5 -o /dev/null -I -H "Accept: $accept" \
+    -u "$LAB_AUTH_USER:$LAB_AUTH_PASSWORD" \
+    "http://$auth_host/v2/${repo%:*}/manifests/${private_ref##*:}" 2>/dev/null
+}
+if ! auth_served; then
+  say "pushing $private_ref"
+  cfg=$(mktemp -d "$lab/docker-config.XXXXXX")
+  docker pull -q "$R/busybox:1.36" >/dev/null
+  docker tag "$R/busybox:1.36" "$private_ref"
+  DOCKER_CONFIG=$cfg docker login -u "$LAB_AUTH_USER" --password-stdin "$auth_host" \
+    <<<"$LAB_AUTH_PASSWORD" >/dev/null 2>&1
+  DOCKER_CONFIG=$cfg docker push -q "$private_ref" >/dev/null
+  rm -rf "$cfg"
+  docker rmi "$private_ref" "$R/busybox:1.36" >/dev/null
+  auth_served || die "$private_ref pushed but not served"
+fi
+
 echo "crid-lab ready in $(elapsed)s: $engine on /var/run/docker.sock; registries" \
-  "127.0.0.1:5000 (http) and 127.0.0.1:443 (tls, as ${tls_hosts[*]}); $built; $wrapper"
+  "127.0.0.1:5000 (http), 127.0.0.1:443 (tls, as ${tls_hosts[*]}) and $auth_host" \
+  "(http + password); $built; $wrapper"

@@ -142,10 +142,10 @@ TEST_F(DaemonTest, UnimplementedRpcsSayWhich) {
   grpc::Status s = runtime_->RunPodSandbox(Ctx().get(), {}, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(s.error_message().find("RunPodSandbox"), std::string::npos);
-  v1::ListImagesResponse images;
-  s = images_->ListImages(Ctx().get(), {}, &images);
+  v1::ExecSyncResponse exec;
+  s = runtime_->ExecSync(Ctx().get(), {}, &exec);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("ListImages"), std::string::npos);
+  EXPECT_NE(s.error_message().find("ExecSync"), std::string::npos);
 }
 
 TEST_F(DaemonTest, SocketIsGroupDockerMode0660) {

@@ -16,6 +16,12 @@
 namespace cri_dockerd::testing_support {
 
 std::string DockerGet(const std::string& socket_path, const std::string& path) {
+  return DockerRequest(socket_path, "GET", path);
+}
+
+std::string DockerRequest(const std::string& socket_path,
+                          const std::string& method, const std::string& path,
+                          const std::string& body) {
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return "";
   timeval tv{5, 0};
@@ -25,8 +31,13 @@ std::string DockerGet(const std::string& socket_path, const std::string& path) {
   std::strncpy(addr.sun_path, socket_path.c_str(), sizeof(addr.sun_path) - 1);
   std::string reply;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string req =
-        absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: docker\r\n\r\n");
+    const std::string req = absl::StrCat(
+        method, " ", path, " HTTP/1.0\r\nHost: docker\r\n",
+        body.empty() ? ""
+                     : absl::StrCat("Content-Type: application/json\r\n"
+                                    "Content-Length: ",
+                                    body.size(), "\r\n"),
+        "\r\n", body);
     if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
       char buf[4096];
       ssize_t n;

@@ -41,4 +41,9 @@ bool PingDocker(const std::string& socket_path);
 // socket; empty on failure. Lets tests compare with what docker says.
 std::string DockerGet(const std::string& socket_path, const std::string& path);
 
+// Like DockerGet for any method, with an optional JSON body.
+std::string DockerRequest(const std::string& socket_path,
+                          const std::string& method, const std::string& path,
+                          const std::string& body = "");
+
 }  // namespace cri_dockerd::testing_support

@@ -13,6 +13,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/component/docker_client/test_util.h"
 #include "tests/component/fake_docker_server.h"
 
 namespace cri_dockerd::docker {
@@ -21,17 +22,6 @@ namespace {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(CRID_TESTDATA_DIR) + "/docker/" + name,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-absl::Time In(absl::Duration d) { return absl::Now() + d; }
 
 class CurlDockerClientTest : public ::testing::Test {
  protected:

@@ -9,21 +9,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/component/docker_client/test_util.h"
 
 namespace cri_dockerd::docker {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(CRID_TESTDATA_DIR) + "/docker/" + name,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(DecodeVersionTest, Docker2010Golden) {
   absl::StatusOr<VersionInfo> v =

@@ -33,7 +33,9 @@ TEST_F(VersionTest, DockerErrorsKeepTheirCode) {
 TEST_F(VersionTest, DeadlineIsTheCallersCappedByRequestTimeout) {
   const absl::Time before = absl::Now();
   ASSERT_TRUE(
-      service_->Version(CallContext{before + absl::Seconds(3)}, {}).ok());
+      service_
+          ->Version(CallContext::WithDeadline(before + absl::Seconds(3)), {})
+          .ok());
   EXPECT_EQ(docker_.LastDeadline(), before + absl::Seconds(3));
   // No client deadline: bounded by the configured 30 s.
   ASSERT_TRUE(service_->Version(CallContext{}, {}).ok());
