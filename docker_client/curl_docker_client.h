@@ -67,6 +67,30 @@ class CurlDockerClient : public DockerClient {
                                            absl::Time deadline) override;
   absl::StatusOr<DiskUsage> GetDiskUsage(absl::Time deadline) override;
 
+  // Containers (curl_docker_client_containers.cc). IDs and names go into
+  // paths percent-encoded; an empty one, "." or "..", or one holding '/'
+  // is InvalidArgument and nothing is sent. CreateContainer encodes the
+  // body for the API version in use (see EncodeContainerCreate) and logs
+  // docker's warnings at INFO. StopContainer sends t=ceil(grace) and uses
+  // the caller's deadline as is, even when it leaves less than the grace
+  // period: docker then goes on stopping after the call fails with
+  // DeadlineExceeded. RemoveContainer treats docker's 409 "removal of
+  // container ... is already in progress" as success (another caller is
+  // removing it; it is gone or about to be).
+  absl::StatusOr<std::string> CreateContainer(
+      const ContainerCreateConfig& config, absl::Time deadline) override;
+  absl::Status StartContainer(const std::string& id,
+                              absl::Time deadline) override;
+  absl::Status StopContainer(const std::string& id, absl::Duration grace,
+                             absl::Time deadline) override;
+  absl::Status RemoveContainer(const std::string& id, bool force,
+                               bool remove_volumes,
+                               absl::Time deadline) override;
+  absl::StatusOr<ContainerInspect> InspectContainer(
+      const std::string& id, absl::Time deadline) override;
+  absl::StatusOr<std::vector<ContainerSummary>> ListContainers(
+      const ListContainersOptions& options, absl::Time deadline) override;
+
   // The API version in use, e.g. "1.41"; empty until negotiated.
   std::string NegotiatedApiVersion() const;
 

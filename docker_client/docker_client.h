@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "docker_client/container_types.h"
 #include "docker_client/types.h"
 
 namespace cri_dockerd::docker {
@@ -56,6 +57,37 @@ class DockerClient {
 
   // GET /system/df (expensive on busy nodes: callers cache).
   virtual absl::StatusOr<DiskUsage> GetDiskUsage(absl::Time deadline) = 0;
+
+  // POST /containers/create?name=..; returns the new container's ID.
+  // AlreadyExists (naming the holder when docker says) if the name is
+  // taken; NotFound if the image is absent (nothing is pulled).
+  virtual absl::StatusOr<std::string> CreateContainer(
+      const ContainerCreateConfig& config, absl::Time deadline) = 0;
+
+  // POST /containers/{id}/start. Already running is success.
+  virtual absl::Status StartContainer(const std::string& id,
+                                      absl::Time deadline) = 0;
+
+  // POST /containers/{id}/stop?t=<seconds>: the stop signal, then SIGKILL
+  // after `grace`. Already stopped is success; NotFound if absent. The
+  // call's deadline must leave room for the grace period.
+  virtual absl::Status StopContainer(const std::string& id,
+                                     absl::Duration grace,
+                                     absl::Time deadline) = 0;
+
+  // DELETE /containers/{id}?force=..&v=... NotFound if absent.
+  virtual absl::Status RemoveContainer(const std::string& id, bool force,
+                                       bool remove_volumes,
+                                       absl::Time deadline) = 0;
+
+  // GET /containers/{id}/json, by ID, unique ID prefix or name. NotFound
+  // if absent.
+  virtual absl::StatusOr<ContainerInspect> InspectContainer(
+      const std::string& id, absl::Time deadline) = 0;
+
+  // GET /containers/json?all=..&filters=...
+  virtual absl::StatusOr<std::vector<ContainerSummary>> ListContainers(
+      const ListContainersOptions& options, absl::Time deadline) = 0;
 };
 
 }  // namespace cri_dockerd::docker

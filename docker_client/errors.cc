@@ -80,6 +80,13 @@ absl::Status MapDockerError(int http_status, std::string_view body,
   return absl::UnknownError(text);
 }
 
+bool IsRemovalInProgress(int http_status, std::string_view body) {
+  if (http_status != 409) return false;
+  const std::string lower = absl::AsciiStrToLower(DecodeErrorMessage(body));
+  return absl::StrContains(lower, "removal of container") &&
+         absl::StrContains(lower, "already in progress");
+}
+
 absl::Status ClassifyPullError(absl::string_view message) {
   return absl::Status(PullErrorCode(message), message);
 }

@@ -26,6 +26,12 @@ namespace cri_dockerd::docker {
 absl::Status MapDockerError(int http_status, std::string_view body,
                             std::string_view what);
 
+// True for docker's 409 "removal of container <name> is already in
+// progress": another DELETE of the same container is under way. Like
+// MapDockerError's 409 split, this reads docker's wording because nothing
+// else tells that conflict apart.
+bool IsRemovalInProgress(int http_status, std::string_view body);
+
 // Classifies the text of a failed pull (a stream's "error" message or an
 // error reply of POST /images/create), case-insensitively, by the first
 // row that matches:

@@ -50,4 +50,15 @@ absl::StatusOr<std::string> EscapeImageName(absl::string_view name) {
   return Escape(name, "/:@");
 }
 
+absl::StatusOr<std::string> EscapePathSegment(absl::string_view segment,
+                                              absl::string_view what) {
+  if (segment.empty() || segment == "." || segment == ".." ||
+      segment.find('/') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", what, " \"", absl::CHexEscape(segment),
+                     "\": empty, \".\", \"..\" or holding '/'"));
+  }
+  return Escape(segment, "");
+}
+
 }  // namespace cri_dockerd::docker

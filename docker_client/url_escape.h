@@ -22,4 +22,12 @@ std::string EscapeQueryValue(absl::string_view value);
 // would address another endpoint); no image reference has them.
 absl::StatusOr<std::string> EscapeImageName(absl::string_view name);
 
+// One path segment, like the {id} of /containers/{id}/...: everything but
+// the unreserved characters is percent-encoded. InvalidArgument for an
+// empty segment, "." or "..", or one holding '/' (dockerd decodes %2F and
+// redirects the cleaned path, so no escaping makes those safe). `what`
+// ("container ID") names the value in the message.
+absl::StatusOr<std::string> EscapePathSegment(absl::string_view segment,
+                                              absl::string_view what);
+
 }  // namespace cri_dockerd::docker

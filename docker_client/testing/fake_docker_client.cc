@@ -1,5 +1,7 @@
 #include "docker_client/testing/fake_docker_client.h"
 
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace cri_dockerd::docker {
@@ -20,11 +22,25 @@ FakeDockerClient::FakeDockerClient() {
   info_.runtimes = {"io.containerd.runc.v2", "runc"};
 }
 
+FakeDockerClient::~FakeDockerClient() {
+  absl::MutexLock lock(&mu_);
+  if (own_state_dir_) {
+    std::error_code ignored;
+    std::filesystem::remove_all(state_dir_, ignored);
+  }
+}
+
 absl::Status FakeDockerClient::Enter(const std::string& method,
                                      absl::Time deadline) {
   absl::MutexLock lock(&mu_);
   calls_.push_back(method);
   last_deadline_ = deadline;
+  if (auto once = errors_once_.find(method); once != errors_once_.end()) {
+    absl::Status status = std::move(once->second.front());
+    once->second.pop_front();
+    if (once->second.empty()) errors_once_.erase(once);
+    return status;
+  }
   auto it = errors_.find(method);
   return it == errors_.end() ? absl::OkStatus() : it->second;
 }
@@ -64,6 +80,13 @@ void FakeDockerClient::InjectError(const std::string& method,
 void FakeDockerClient::ClearError(const std::string& method) {
   absl::MutexLock lock(&mu_);
   errors_.erase(method);
+  errors_once_.erase(method);
+}
+
+void FakeDockerClient::InjectErrorOnce(const std::string& method,
+                                       absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  errors_once_[method].push_back(std::move(status));
 }
 
 std::vector<std::string> FakeDockerClient::Calls() const {

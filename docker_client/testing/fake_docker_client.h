@@ -1,8 +1,10 @@
 // In-memory DockerClient for unit tests: canned replies, an image store
-// with scripted pulls, per-method error injection and a record of calls,
-// so handler tests need no engine.
+// with scripted pulls, a container store, per-method error injection and
+// a record of calls, so handler tests need no engine.
 #pragma once
 
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +20,7 @@ namespace cri_dockerd::docker {
 class FakeDockerClient : public DockerClient {
  public:
   FakeDockerClient();
+  ~FakeDockerClient() override;
 
   absl::Status Ping(absl::Time deadline) override;
   absl::StatusOr<VersionInfo> Version(absl::Time deadline) override;
@@ -34,9 +37,10 @@ class FakeDockerClient : public DockerClient {
   //  - PullImage: see SetPullScript.
   //  - RemoveImage: by tag or digest untags just that reference (and
   //    deletes the image once it has none left); by ID deletes the image
-  //    with all its references. An image marked in use is not deleted
-  //    without `force` (FailedPrecondition, docker's 409); untagging one
-  //    of several references is fine, as with docker.
+  //    with all its references. An image marked in use (SetImageInUse) or
+  //    used by a stored container is not deleted without `force`
+  //    (FailedPrecondition, docker's 409); untagging one of several
+  //    references is fine, as with docker.
   //  - GetDiskUsage: what SetDiskUsage stored.
   absl::StatusOr<std::vector<ImageSummary>> ListImages(
       const std::string& reference, absl::Time deadline) override;
@@ -47,6 +51,72 @@ class FakeDockerClient : public DockerClient {
   absl::StatusOr<RemovedImage> RemoveImage(const std::string& name, bool force,
                                            absl::Time deadline) override;
   absl::StatusOr<DiskUsage> GetDiskUsage(absl::Time deadline) override;
+
+  // Containers (fake_docker_client_containers.cc), behaving like dockerd
+  // 20.10. Containers are found by exact ID, name (with or without a
+  // leading '/'), or unique ID prefix of >= 4 characters (several ->
+  // InvalidArgument); else NotFound "No such container: <id>".
+  //  - CreateContainer: NotFound "No such image: <image>" unless the image
+  //    resolves as in InspectImage; InvalidArgument for a name docker
+  //    rejects or an ipc/pid mode "container:<x>" naming no container;
+  //    AlreadyExists with docker's "Conflict. The container name \"/<name>\"
+  //    is already in use by container \"<id>\". ..." if the name is taken.
+  //    Makes a 64-hex ID (and a name if none given), state "created",
+  //    and <state dir>/<id>/resolv.conf holding "nameserver 8.8.8.8\n"
+  //    (a network mode "container:<x>" shares x's file, as in docker).
+  //    Like docker, the image's labels and env fill in what the config
+  //    leaves unset.
+  //  - StartContainer: "running" with a fake positive pid and started_at
+  //    now (running already: OK). The network sandbox appears now, as in
+  //    docker: sandbox_key "/var/run/docker/netns/<id12>" (host network:
+  //    ".../netns/default"; "container:<x>": none) and, on the default
+  //    bridge, an IP address.
+  //  - StopContainer: a running container becomes "exited" with exit code
+  //    SetStopExitCode's (0 unless set) and finished_at now; otherwise OK
+  //    without change.
+  //  - RemoveContainer: FailedPrecondition (docker's "You cannot remove a
+  //    running container ...") if running and !force; deletes its files.
+  //  - InspectContainer: reports what docker would: the create config's
+  //    labels, env, hostname (default: ID prefix; host network: the node
+  //    name), tty, modes (network "" -> "default", ipc "" -> "private",
+  //    "container:<name>" -> "container:<id>"), runtime ("" -> Info()'s
+  //    default runtime), cgroup_parent, privileged, port_bindings, mounts;
+  //    image = the image ID; resolv_conf/hostname/hosts/log paths under
+  //    the state dir.
+  //  - ListContainers: newest first; without `all` only running ones.
+  //    Filters as docker takes them: "label" ("k" or "k=v"; all must
+  //    match), "id" (prefix), "name" (substring; docker: regexp),
+  //    "status" (implies all); values of one key are alternatives. Other
+  //    keys or unknown statuses: InvalidArgument ("Invalid filter ...").
+  absl::StatusOr<std::string> CreateContainer(
+      const ContainerCreateConfig& config, absl::Time deadline) override;
+  absl::Status StartContainer(const std::string& id,
+                              absl::Time deadline) override;
+  absl::Status StopContainer(const std::string& id, absl::Duration grace,
+                             absl::Time deadline) override;
+  absl::Status RemoveContainer(const std::string& id, bool force,
+                               bool remove_volumes,
+                               absl::Time deadline) override;
+  absl::StatusOr<ContainerInspect> InspectContainer(
+      const std::string& id, absl::Time deadline) override;
+  absl::StatusOr<std::vector<ContainerSummary>> ListContainers(
+      const ListContainersOptions& options, absl::Time deadline) override;
+
+  // Where per-container files (resolv.conf) go; set it before creating
+  // containers. Unset, a temp dir is made on first use and removed with
+  // the fake.
+  void SetStateDir(const std::string& dir);
+  // The config a container (ID, name or prefix) was created with; nullptr
+  // if unknown. Valid until the container is removed; don't hold it
+  // across calls made by other threads.
+  const ContainerCreateConfig* CreatedConfig(const std::string& id) const;
+  // IDs of the stored containers, oldest first.
+  std::vector<std::string> ContainerIds() const;
+  // Overwrites a container's state (e.g. to simulate a crash or an OOM
+  // kill); ignored for an unknown container.
+  void SetContainerState(const std::string& id, ContainerState state);
+  // The exit code StopContainer gives (137 for a SIGKILLed container).
+  void SetStopExitCode(int exit_code);
 
   // Replies returned by Version() / Info().
   void SetVersion(VersionInfo v);
@@ -81,9 +151,13 @@ class FakeDockerClient : public DockerClient {
   void SetDiskUsage(DiskUsage usage);
 
   // Makes every later call of `method` ("Ping", "Version", "Info", ...)
-  // fail with `status` until ClearError(method).
+  // fail with `status` until ClearError(method) (which also drops queued
+  // InjectErrorOnce statuses).
   void InjectError(const std::string& method, absl::Status status);
   void ClearError(const std::string& method);
+  // Makes only the next call of `method` fail with `status`; queued calls
+  // fail the next calls in turn, before any InjectError status applies.
+  void InjectErrorOnce(const std::string& method, absl::Status status);
 
   // Method names in call order; ResetCalls() empties the record.
   std::vector<std::string> Calls() const;
@@ -101,10 +175,44 @@ class FakeDockerClient : public DockerClient {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddImageLocked(ImageInspect image) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  struct FakeContainer {
+    std::string id;
+    std::string name;  // without '/'
+    int64_t serial = 0;
+    ContainerCreateConfig config;
+    std::string image_id;
+    absl::Time created;
+    ContainerState state;
+    // As docker reports them, with the image's defaults merged in and
+    // "container:<name>" modes resolved to IDs.
+    std::map<std::string, std::string> labels;
+    std::vector<std::string> env;
+    std::string hostname;
+    std::string network_mode;
+    std::string ipc_mode;
+    std::string pid_mode;
+    std::string dir;  // per-container files
+    std::string resolv_conf_path;
+    std::string sandbox_key;  // once started
+    std::string ip_address;   // while running on the bridge
+  };
+  // The ID of the container `ref` designates (see InspectContainer).
+  absl::StatusOr<std::string> ResolveContainerLocked(
+      const std::string& ref) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The state dir, made on first use if unset.
+  absl::StatusOr<std::string> StateDirLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ImageUsedByContainerLocked(const std::string& image_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ContainerInspect InspectLocked(const FakeContainer& c) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
   VersionInfo version_ ABSL_GUARDED_BY(mu_);
   SystemInfo info_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Status> errors_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::deque<absl::Status>> errors_once_
+      ABSL_GUARDED_BY(mu_);
   std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
   absl::Time last_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::map<std::string, ImageInspect> images_ ABSL_GUARDED_BY(mu_);  // by ID
@@ -113,6 +221,11 @@ class FakeDockerClient : public DockerClient {
   std::vector<PullOptions> pull_calls_ ABSL_GUARDED_BY(mu_);
   int active_pulls_ ABSL_GUARDED_BY(mu_) = 0;
   DiskUsage disk_usage_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, FakeContainer> containers_ ABSL_GUARDED_BY(mu_);
+  int64_t container_serial_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string state_dir_ ABSL_GUARDED_BY(mu_);
+  bool own_state_dir_ ABSL_GUARDED_BY(mu_) = false;  // remove it at the end
+  int stop_exit_code_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace cri_dockerd::docker

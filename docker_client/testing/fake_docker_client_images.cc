@@ -262,7 +262,8 @@ absl::StatusOr<RemovedImage> FakeDockerClient::RemoveImage(
   absl::StatusOr<std::string> id = ResolveImageLocked(name, &ref);
   if (!id.ok()) return id.status();
   ImageInspect& image = images_.at(*id);
-  const bool in_use = images_in_use_.count(*id) > 0;
+  const bool in_use =
+      images_in_use_.count(*id) > 0 || ImageUsedByContainerLocked(*id);
   RemovedImage removed;
   if (!ref.empty()) {
     const bool last = image.repo_tags.size() + image.repo_digests.size() <= 1;

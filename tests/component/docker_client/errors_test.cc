@@ -100,6 +100,39 @@ TEST(MapDockerErrorTest, ImageInUseConflictsAreFailedPrecondition) {
   }
 }
 
+std::string Golden(const std::string& name) {
+  std::ifstream in(std::string(CRID_TESTDATA_DIR) + "/docker/" + name);
+  std::stringstream body;
+  body << in.rdbuf();
+  EXPECT_FALSE(body.str().empty()) << name;
+  return body.str();
+}
+
+TEST(MapDockerErrorTest, ContainerConflictsFromDockerd2010) {
+  EXPECT_EQ(MapDockerError(409, Golden("container_create_409_conflict.json"),
+                           "POST /containers/create")
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(MapDockerError(409, Golden("container_remove_409_running.json"),
+                           "DELETE /containers/x")
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(MapDockerError(409, Golden("container_remove_409_in_progress.json"),
+                           "DELETE /containers/x")
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(IsRemovalInProgressTest, OnlyDockersInProgressConflict) {
+  EXPECT_TRUE(IsRemovalInProgress(
+      409, Golden("container_remove_409_in_progress.json")));
+  EXPECT_FALSE(
+      IsRemovalInProgress(409, Golden("container_remove_409_running.json")));
+  EXPECT_FALSE(IsRemovalInProgress(
+      500, Golden("container_remove_409_in_progress.json")));
+  EXPECT_FALSE(IsRemovalInProgress(409, ""));
+}
+
 TEST(ClassifyPullErrorTest, Table) {
   using absl::StatusCode;
   const struct {

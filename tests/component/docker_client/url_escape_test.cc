@@ -64,5 +64,24 @@ TEST(EscapeImageNameTest, RejectsWhatWouldLeaveTheImagesEndpoint) {
   EXPECT_TRUE(EscapeImageName("a..b/.c/d.").ok());
 }
 
+TEST(EscapePathSegmentTest, EscapesAllButUnreserved) {
+  EXPECT_EQ(EscapePathSegment("0123abcdef", "id").value_or("?"), "0123abcdef");
+  EXPECT_EQ(EscapePathSegment("k8s_POD_a-b.c~d", "id").value_or("?"),
+            "k8s_POD_a-b.c~d");
+  EXPECT_EQ(EscapePathSegment("a b:c?d#e%", "id").value_or("?"),
+            "a%20b%3Ac%3Fd%23e%25");
+  EXPECT_EQ(EscapePathSegment("x\r\ny", "id").value_or("?"), "x%0D%0Ay");
+  EXPECT_EQ(EscapePathSegment("a..b", "id").value_or("?"), "a..b");
+}
+
+TEST(EscapePathSegmentTest, RejectsWhatWouldLeaveTheSegment) {
+  for (const char* bad : {"", ".", "..", "/", "a/b", "/name", "../x", "x/"}) {
+    absl::Status s = EscapePathSegment(bad, "container ID").status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(s.message()),
+                ::testing::HasSubstr("invalid container ID"));
+  }
+}
+
 }  // namespace
 }  // namespace cri_dockerd::docker
