@@ -47,6 +47,15 @@ grpc::Status Unary(const char* method, bool poll,
   return grpc::Status::OK;
 }
 
+// Runs one server-streaming domain call.
+template <typename Fn>
+grpc::Status Stream(const char* method, const grpc::ServerContext& context,
+                    Fn fn) {
+  const absl::Status s = fn(ContextFromGrpc(context));
+  if (!s.ok()) LOG(WARNING) << method << " failed: " << s;
+  return ToGrpcStatus(s);
+}
+
 #define CRID_UNIMPLEMENTED_UNARY(Service, Method)                       \
   grpc::Status Method(grpc::ServerContext*, const v1::Method##Request*, \
                       v1::Method##Response*) override {                 \
@@ -92,6 +101,64 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
                  });
   }
 
+  grpc::Status RunPodSandbox(grpc::ServerContext* context,
+                             const v1::RunPodSandboxRequest* req,
+                             v1::RunPodSandboxResponse* resp) override {
+    return Unary(
+        "RunPodSandbox", false, *context, resp,
+        [&](const CallContext& c) { return runtime_->RunPodSandbox(c, *req); });
+  }
+  grpc::Status StopPodSandbox(grpc::ServerContext* context,
+                              const v1::StopPodSandboxRequest* req,
+                              v1::StopPodSandboxResponse* resp) override {
+    return Unary("StopPodSandbox", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->StopPodSandbox(c, *req);
+                 });
+  }
+  grpc::Status RemovePodSandbox(grpc::ServerContext* context,
+                                const v1::RemovePodSandboxRequest* req,
+                                v1::RemovePodSandboxResponse* resp) override {
+    return Unary("RemovePodSandbox", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->RemovePodSandbox(c, *req);
+                 });
+  }
+  grpc::Status PodSandboxStatus(grpc::ServerContext* context,
+                                const v1::PodSandboxStatusRequest* req,
+                                v1::PodSandboxStatusResponse* resp) override {
+    return Unary("PodSandboxStatus", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->PodSandboxStatus(c, *req);
+                 });
+  }
+  grpc::Status ListPodSandbox(grpc::ServerContext* context,
+                              const v1::ListPodSandboxRequest* req,
+                              v1::ListPodSandboxResponse* resp) override {
+    return Unary("ListPodSandbox", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ListPodSandbox(c, *req);
+                 });
+  }
+  grpc::Status UpdatePodSandboxResources(
+      grpc::ServerContext* context,
+      const v1::UpdatePodSandboxResourcesRequest* req,
+      v1::UpdatePodSandboxResourcesResponse* resp) override {
+    return Unary("UpdatePodSandboxResources", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->UpdatePodSandboxResources(c, *req);
+                 });
+  }
+  grpc::Status StreamPodSandboxes(
+      grpc::ServerContext* context, const v1::StreamPodSandboxesRequest* req,
+      grpc::ServerWriter<v1::StreamPodSandboxesResponse>* writer) override {
+    return Stream("StreamPodSandboxes", *context, [&](const CallContext& c) {
+      return runtime_->StreamPodSandboxes(
+          c, *req, [writer](const v1::StreamPodSandboxesResponse& batch) {
+            return writer->Write(batch);
+          });
+    });
+  }
   grpc::Status CheckpointContainer(grpc::ServerContext*,
                                    const v1::CheckpointContainerRequest*,
                                    v1::CheckpointContainerResponse*) override {
@@ -103,12 +170,6 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
     return Unimplemented("RuntimeService", "GetContainerEvents");
   }
 
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, RunPodSandbox)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, StopPodSandbox)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, RemovePodSandbox)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, PodSandboxStatus)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandbox)
-  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxes)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, CreateContainer)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, StartContainer)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, StopContainer)
@@ -131,7 +192,6 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListMetricDescriptors)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandboxMetrics)
   CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxMetrics)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, UpdatePodSandboxResources)
 
  private:
   RuntimeService* const runtime_;

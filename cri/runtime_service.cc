@@ -7,8 +7,14 @@ namespace cri_dockerd {
 
 RuntimeService::RuntimeService(docker::DockerClient* docker,
                                network::NetworkPlugin* network,
+                               ImageService* images,
+                               store::CheckpointStore* checkpoints,
                                RuntimeOptions options)
-    : docker_(docker), network_(network), options_(std::move(options)) {}
+    : docker_(docker),
+      network_(network),
+      images_(images),
+      checkpoints_(checkpoints),
+      options_(std::move(options)) {}
 
 absl::Time RuntimeService::DockerDeadline(const CallContext& ctx) const {
   return std::min(ctx.deadline, absl::Now() + options_.request_timeout);

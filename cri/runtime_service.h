@@ -3,11 +3,18 @@
 // here; grpc_services.cc adapts these methods to the wire.
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cri/call_context.h"
+#include "cri/image_service.h"
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_options.h"
+#include "cri/store/checkpoint_store.h"
 #include "docker_client/docker_client.h"
 #include "proto/cri_api.h"
 
@@ -17,8 +24,9 @@ namespace v1 = ::runtime::v1;
 
 class RuntimeService {
  public:
-  // `docker` and `network` must outlive this object.
+  // Every pointer must outlive this object.
   RuntimeService(docker::DockerClient* docker, network::NetworkPlugin* network,
+                 ImageService* images, store::CheckpointStore* checkpoints,
                  RuntimeOptions options);
 
   absl::StatusOr<v1::VersionResponse> Version(const CallContext& ctx,
@@ -30,7 +38,55 @@ class RuntimeService {
   absl::StatusOr<v1::UpdateRuntimeConfigResponse> UpdateRuntimeConfig(
       const CallContext& ctx, const v1::UpdateRuntimeConfigRequest& req);
 
+  // Pod sandboxes (sandbox_*.cc).
+  absl::StatusOr<v1::RunPodSandboxResponse> RunPodSandbox(
+      const CallContext& ctx, const v1::RunPodSandboxRequest& req);
+  absl::StatusOr<v1::StopPodSandboxResponse> StopPodSandbox(
+      const CallContext& ctx, const v1::StopPodSandboxRequest& req);
+  absl::StatusOr<v1::RemovePodSandboxResponse> RemovePodSandbox(
+      const CallContext& ctx, const v1::RemovePodSandboxRequest& req);
+  absl::StatusOr<v1::PodSandboxStatusResponse> PodSandboxStatus(
+      const CallContext& ctx, const v1::PodSandboxStatusRequest& req);
+  absl::StatusOr<v1::ListPodSandboxResponse> ListPodSandbox(
+      const CallContext& ctx, const v1::ListPodSandboxRequest& req);
+  absl::Status StreamPodSandboxes(
+      const CallContext& ctx, const v1::StreamPodSandboxesRequest& req,
+      const std::function<bool(const v1::StreamPodSandboxesResponse&)>& send);
+  absl::StatusOr<v1::UpdatePodSandboxResourcesResponse>
+  UpdatePodSandboxResources(const CallContext& ctx,
+                            const v1::UpdatePodSandboxResourcesRequest& req);
+
  private:
+  // A sandbox as docker and the checkpoint know it.
+  struct SandboxInfo {
+    std::string id;
+    std::optional<docker::ContainerInspect> container;  // unset: gone
+    std::optional<store::SandboxCheckpoint> checkpoint;
+    bool host_network = false;
+  };
+  // Finds a sandbox by ID or unique ID prefix: its infra container and/or
+  // its checkpoint. NotFound if neither exists; InvalidArgument if `id`
+  // is empty.
+  absl::StatusOr<SandboxInfo> FindSandbox(const CallContext& ctx,
+                                          const std::string& id);
+  // The network plugin's view of a sandbox, for set-up and tear-down.
+  network::PodNetworkRequest NetworkRequest(const SandboxInfo& sandbox) const;
+  // The pod's IPs: none for host network, docker's bridge address in
+  // no-op mode, else the plugin's in-process read of the netns.
+  std::vector<std::string> SandboxIps(const CallContext& ctx,
+                                      const SandboxInfo& sandbox);
+  // All sandboxes (infra containers, plus checkpoints whose container is
+  // gone) as CRI PodSandbox entries, filtered.
+  absl::StatusOr<std::vector<v1::PodSandbox>> ListSandboxes(
+      const CallContext& ctx, const v1::PodSandboxFilter& filter);
+  // Builds the infra container's create config.
+  absl::StatusOr<docker::ContainerCreateConfig> SandboxCreateConfig(
+      const CallContext& ctx, const v1::RunPodSandboxRequest& req,
+      const std::string& image);
+  // Tears the pod's network down, stops its containers and then the
+  // infra container (StopPodSandbox, and the rollback of a failed run).
+  absl::Status StopSandbox(const CallContext& ctx, const SandboxInfo& sandbox);
+
   // The deadline for one docker call: the caller's, capped by
   // --runtime-request-timeout.
   absl::Time DockerDeadline(const CallContext& ctx) const;
@@ -38,6 +94,8 @@ class RuntimeService {
   // Constant after construction.
   docker::DockerClient* const docker_;
   network::NetworkPlugin* const network_;
+  ImageService* const images_;
+  store::CheckpointStore* const checkpoints_;
   const RuntimeOptions options_;
 };
 

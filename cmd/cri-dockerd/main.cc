@@ -22,6 +22,7 @@
 #include "cri/image_service.h"
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_service.h"
+#include "cri/store/checkpoint_store.h"
 #include "docker_client/curl_docker_client.h"
 #include "docker_client/endpoint.h"
 
@@ -146,11 +147,12 @@ int Run(int argc, char** argv) {
     }
   }
 
-  RuntimeService runtime(docker->get(), network->get(),
-                         MakeRuntimeOptions(flags));
   ImageService images(docker->get(), MakeRuntimeOptions(flags),
                       image::RegistryCredentials::LoadFromDisk(
                           image::RegistryCredentials::DefaultSearchDirs()));
+  store::CheckpointStore checkpoints(flags.cri_dockerd_root_directory);
+  RuntimeService runtime(docker->get(), network->get(), &images, &checkpoints,
+                         MakeRuntimeOptions(flags));
   std::unique_ptr<v1::RuntimeService::Service> runtime_grpc =
       NewRuntimeServiceGrpc(&runtime);
   std::unique_ptr<v1::ImageService::Service> image_grpc =

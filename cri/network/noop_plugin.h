@@ -16,6 +16,19 @@ class NoopNetworkPlugin : public NetworkPlugin {
   absl::Status Ready() override { return absl::OkStatus(); }
   void SetPodCidr(const std::string& cidr) override;
   std::string PodCidr() const override;
+  // Docker's bridge does everything; these report nothing of their own.
+  absl::StatusOr<PodNetworkStatus> SetUpPod(const PodNetworkRequest& pod,
+                                            absl::Time deadline) override {
+    return PodNetworkStatus{};
+  }
+  absl::Status TearDownPod(const PodNetworkRequest& pod,
+                           absl::Time deadline) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<PodNetworkStatus> GetPodNetworkStatus(
+      const PodNetworkRequest& pod, absl::Time deadline) override {
+    return PodNetworkStatus{};
+  }
 
  private:
   mutable absl::Mutex mu_;

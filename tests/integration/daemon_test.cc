@@ -138,10 +138,10 @@ TEST_F(DaemonTest, VerboseStatusDescribesConfig) {
 
 TEST_F(DaemonTest, UnimplementedRpcsSayWhich) {
   StartDaemon();
-  v1::RunPodSandboxResponse resp;
-  grpc::Status s = runtime_->RunPodSandbox(Ctx().get(), {}, &resp);
+  v1::CreateContainerResponse resp;
+  grpc::Status s = runtime_->CreateContainer(Ctx().get(), {}, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("RunPodSandbox"), std::string::npos);
+  EXPECT_NE(s.error_message().find("CreateContainer"), std::string::npos);
   v1::ExecSyncResponse exec;
   s = runtime_->ExecSync(Ctx().get(), {}, &exec);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);

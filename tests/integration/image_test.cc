@@ -96,6 +96,13 @@ class ImageTest : public testing::Test {
     v1::RemoveImageResponse resp;
     return images_->RemoveImage(Ctx().get(), req, &resp);
   }
+  // Remove() as an assertion that shows docker's answer when it fails.
+  testing::AssertionResult Removed(const std::string& image) {
+    grpc::Status s = Remove(image);
+    if (s.ok()) return testing::AssertionSuccess();
+    return testing::AssertionFailure()
+           << "RemoveImage(" << image << "): " << s.error_message();
+  }
   std::vector<v1::Image> List() {
     v1::ListImagesResponse resp;
     EXPECT_TRUE(images_->ListImages(Ctx().get(), {}, &resp).ok());
@@ -143,10 +150,10 @@ TEST_F(ImageTest, PullListStatusRemoveRoundTrip) {
   EXPECT_EQ(Status(id).image().id(), id) << "by ID";
   EXPECT_EQ(Status(id.substr(7, 12)).image().id(), id) << "by short ID";
 
-  ASSERT_TRUE(Remove(id).ok());
+  ASSERT_TRUE(Removed(id));
   EXPECT_EQ(DockerImageId(kBusybox), "");
   EXPECT_FALSE(Status(kBusybox).has_image()) << "absent: empty, no error";
-  EXPECT_TRUE(Remove(id).ok()) << "removing again is success";
+  EXPECT_TRUE(Removed(id)) << "removing again is success";
 }
 
 TEST_F(ImageTest, EveryReferenceFormPulls) {
@@ -154,13 +161,13 @@ TEST_F(ImageTest, EveryReferenceFormPulls) {
   const std::string id = MustPull(kBusybox);
   const std::string digest_ref = Status(kBusybox).image().repo_digests(0);
   const std::string digest = digest_ref.substr(digest_ref.find('@') + 1);
-  ASSERT_TRUE(Remove(id).ok());
+  ASSERT_TRUE(Removed(id));
 
   EXPECT_EQ(MustPull(digest_ref), id) << "name@digest";
-  ASSERT_TRUE(Remove(id).ok());
+  ASSERT_TRUE(Removed(id));
   EXPECT_EQ(MustPull(absl::StrCat(kBusybox, "@", digest)), id)
       << "name:tag@digest";
-  ASSERT_TRUE(Remove(id).ok());
+  ASSERT_TRUE(Removed(id));
   // A public name served offline by the lab's TLS registry; no tag means
   // :latest.
   EXPECT_FALSE(
@@ -211,7 +218,7 @@ TEST_F(ImageTest, PasswordProtectedRegistry) {
   EXPECT_EQ(resp.image_ref(), DockerImageId(kPrivate));
 
   // The same with `auth` (base64 user:password) instead.
-  ASSERT_TRUE(Remove(resp.image_ref()).ok());
+  ASSERT_TRUE(Removed(resp.image_ref()));
   v1::AuthConfig encoded;
   encoded.set_auth(
       absl::Base64Escape(absl::StrCat(kAuthUser, ":", kAuthPassword)));
@@ -335,7 +342,7 @@ TEST_F(ImageTest, ImageUsedByAContainerIsNotRemoved) {
   EXPECT_EQ(DockerImageId(kBusybox), id) << "nothing was removed";
   DockerRequest(kDockerSocket, "DELETE",
                 "/containers/crid-it-image-user?force=1");
-  EXPECT_TRUE(Remove(id).ok());
+  EXPECT_TRUE(Removed(id));
 }
 
 TEST_F(ImageTest, RemovingOneTagKeepsTheOthers) {

@@ -5,8 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "cri/image_service.h"
 #include "cri/network/cni_plugin.h"
 #include "cri/runtime_service.h"
+#include "cri/store/checkpoint_store.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
 #include "tests/unit/temp_dir.h"
@@ -25,8 +27,12 @@ class RuntimeServiceTest : public ::testing::Test {
     settings.cni_bin_dirs = bin_dir_.path();
     network_ = std::make_unique<network::CniNetworkPlugin>(settings);
     options_.request_timeout = absl::Seconds(30);
-    service_ =
-        std::make_unique<RuntimeService>(&docker_, network_.get(), options_);
+    options_.root_directory = root_dir_.path();
+    images_ = std::make_unique<ImageService>(&docker_, options_,
+                                             image::RegistryCredentials());
+    checkpoints_ = std::make_unique<store::CheckpointStore>(root_dir_.path());
+    service_ = std::make_unique<RuntimeService>(
+        &docker_, network_.get(), images_.get(), checkpoints_.get(), options_);
   }
 
   CallContext Ctx() const {
@@ -35,9 +41,12 @@ class RuntimeServiceTest : public ::testing::Test {
 
   TempDir conf_dir_;
   TempDir bin_dir_;
+  TempDir root_dir_;
   docker::FakeDockerClient docker_;
   RuntimeOptions options_;
   std::unique_ptr<network::CniNetworkPlugin> network_;
+  std::unique_ptr<ImageService> images_;
+  std::unique_ptr<store::CheckpointStore> checkpoints_;
   std::unique_ptr<RuntimeService> service_;
 };
 

@@ -1,15 +1,19 @@
 #include "cri/network/cni_plugin.h"
 
 #include "cri/network/network_plugin.h"
-#include "tests/unit/cri/test_util.h"
+#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::network {
 namespace {
 
 using testing_util::TempDir;
 
+constexpr char kBridgeConflist[] = R"({
+  "cniVersion": "1.0.0", "name": "pods",
+  "plugins": [{"type": "bridge"}, {"type": "portmap"}]})";
+
 TEST(ParseCniConfigTest, ConflistAndSingleConf) {
-  auto list = ParseCniConfig("/d/10.conflist", testing_util::kBridgeConflist);
+  auto list = ParseCniConfig("/d/10.conflist", kBridgeConflist);
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_EQ(list->name, "pods");
   EXPECT_EQ(list->cni_version, "1.0.0");
@@ -37,6 +41,12 @@ TEST(ParseCniConfigTest, RejectsBrokenConfigsNamingTheProblem) {
       {"a.conflist", R"({"name":"n","plugins":[7]})", "\"type\""},
       {"a.conf", R"({"name":"n"})", "\"type\""},
       {"a.conf", R"({"name":5,"type":"bridge"})", "\"name\""},
+      {"a.conf", R"({"name":"n","type":"bridge"})",
+       "no \"cniVersion\" (supported: 0.3.0"},
+      {"a.conflist",
+       R"({"cniVersion":"0.2.0","name":"n","plugins":[{"type":"bridge"}]})",
+       "cniVersion \"0.2.0\" is not supported (supported: 0.3.0, 0.3.1, "
+       "0.4.0, 1.0.0, 1.1.0)"},
   };
   for (const auto& c : cases) {
     auto got = ParseCniConfig(c.file, c.text);
@@ -49,8 +59,9 @@ TEST(ParseCniConfigTest, RejectsBrokenConfigsNamingTheProblem) {
 TEST(FindCniConfigTest, FirstValidInLexicalOrder) {
   TempDir dir;
   dir.Write("05-broken.conflist", "{not json");
-  dir.Write("10-b.conf", R"({"name":"b","type":"bridge"})");
-  dir.Write("20-a.conflist", testing_util::kBridgeConflist);
+  dir.Write("10-b.conf",
+            R"({"cniVersion":"0.4.0","name":"b","type":"bridge"})");
+  dir.Write("20-a.conflist", kBridgeConflist);
   dir.Write("00-ignored.txt", R"({"name":"x","type":"bridge"})");
   auto got = FindCniConfig(dir.path());
   ASSERT_TRUE(got.ok()) << got.status();
@@ -71,7 +82,7 @@ TEST(FindCniConfigTest, EmptyOrMissingDirIsNotFound) {
 
 TEST(CniNetworkPluginTest, SearchesEveryBinDir) {
   TempDir conf, bin1, bin2;
-  conf.Write("10.conflist", testing_util::kBridgeConflist);
+  conf.Write("10.conflist", kBridgeConflist);
   bin1.MakeExecutable("bridge");
   bin2.MakeExecutable("portmap");
   NetworkSettings s;

@@ -1,0 +1,117 @@
+// ListPodSandbox / StreamPodSandboxes: every infra container docker has
+// (label io.kubernetes.docker.type=podsandbox), plus sandboxes that exist
+// only as checkpoints (container gone) as NOTREADY, so kubelet cleans
+// them up. Filters: ID (full or unique prefix), state, label selector.
+// Read-only.
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "cri/naming.h"
+#include "cri/runtime_service.h"
+
+namespace cri_dockerd {
+namespace {
+
+constexpr int kStreamBatch = 100;
+
+bool Matches(const v1::PodSandbox& s, const v1::PodSandboxFilter& filter) {
+  if (!filter.id().empty() && !absl::StartsWith(s.id(), filter.id())) {
+    return false;
+  }
+  if (filter.has_state() && filter.state().state() != s.state()) return false;
+  for (const auto& [key, value] : filter.label_selector()) {
+    auto it = s.labels().find(key);
+    if (it == s.labels().end() || it->second != value) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::PodSandbox>> RuntimeService::ListSandboxes(
+    const CallContext& ctx, const v1::PodSandboxFilter& filter) {
+  docker::ListContainersOptions list;
+  list.filters["label"] = {
+      absl::StrCat(kContainerTypeLabel, "=", kContainerTypeSandbox)};
+  ASSIGN_OR_RETURN(std::vector<docker::ContainerSummary> containers,
+                   docker_->ListContainers(list, DockerDeadline(ctx)));
+  std::vector<v1::PodSandbox> out;
+  std::set<std::string> seen;
+  for (const docker::ContainerSummary& c : containers) {
+    seen.insert(c.id);
+    if (c.names.empty()) continue;
+    absl::StatusOr<NameParts> parts = ParseName(c.names[0]);
+    if (!parts.ok()) continue;  // not made by a kubernetes shim
+    v1::PodSandbox s;
+    s.set_id(c.id);
+    s.mutable_metadata()->set_name(parts->pod);
+    s.mutable_metadata()->set_namespace_(parts->ns);
+    s.mutable_metadata()->set_uid(parts->uid);
+    s.mutable_metadata()->set_attempt(parts->attempt);
+    s.set_state(c.state == "running" ? v1::SANDBOX_READY
+                                     : v1::SANDBOX_NOTREADY);
+    s.set_created_at(c.created * 1000000000);
+    auto [labels, annotations] = ExtractLabels(c.labels);
+    s.mutable_labels()->insert(labels.begin(), labels.end());
+    s.mutable_annotations()->insert(annotations.begin(), annotations.end());
+    if (Matches(s, filter)) out.push_back(std::move(s));
+  }
+  // Checkpoints whose container is gone.
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, checkpoints_->List());
+  for (const std::string& id : ids) {
+    if (seen.count(id) != 0) continue;
+    absl::StatusOr<store::SandboxCheckpoint> cp = checkpoints_->Read(id);
+    if (!cp.ok()) continue;  // a corrupt one was logged and removed
+    v1::PodSandbox s;
+    s.set_id(id);
+    s.mutable_metadata()->set_name(cp->name);
+    s.mutable_metadata()->set_namespace_(cp->ns);
+    s.set_state(v1::SANDBOX_NOTREADY);
+    if (Matches(s, filter)) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ListPodSandboxResponse> RuntimeService::ListPodSandbox(
+    const CallContext& ctx, const v1::ListPodSandboxRequest& req) {
+  ASSIGN_OR_RETURN(std::vector<v1::PodSandbox> items,
+                   ListSandboxes(ctx, req.filter()));
+  v1::ListPodSandboxResponse resp;
+  for (v1::PodSandbox& s : items) *resp.add_items() = std::move(s);
+  return resp;
+}
+
+absl::Status RuntimeService::StreamPodSandboxes(
+    const CallContext& ctx, const v1::StreamPodSandboxesRequest& req,
+    const std::function<bool(const v1::StreamPodSandboxesResponse&)>& send) {
+  ASSIGN_OR_RETURN(std::vector<v1::PodSandbox> items,
+                   ListSandboxes(ctx, req.filter()));
+  v1::StreamPodSandboxesResponse batch;
+  for (v1::PodSandbox& s : items) {
+    *batch.add_pod_sandboxes() = std::move(s);
+    if (batch.pod_sandboxes_size() == kStreamBatch) {
+      if (!send(batch)) return absl::CancelledError("client went away");
+      batch.Clear();
+    }
+  }
+  if ((batch.pod_sandboxes_size() > 0 || items.empty()) && !send(batch)) {
+    return absl::CancelledError("client went away");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::UpdatePodSandboxResourcesResponse>
+RuntimeService::UpdatePodSandboxResources(
+    const CallContext& ctx, const v1::UpdatePodSandboxResourcesRequest& req) {
+  ASSIGN_OR_RETURN(SandboxInfo sandbox, FindSandbox(ctx, req.pod_sandbox_id()));
+  // kubelet owns the pod-level cgroup and resizes it itself; docker has no
+  // pod-level object to update, and the infra container needs nothing.
+  LOG(INFO) << "pod sandbox " << sandbox.id
+            << ": resources noted (the pod cgroup is kubelet's to resize)";
+  return v1::UpdatePodSandboxResourcesResponse();
+}
+
+}  // namespace cri_dockerd

@@ -1,0 +1,459 @@
+// Pod sandbox verbs against the fake docker client and a fake network
+// plugin: what the infra container looks like, and that every failure
+// leaves nothing behind.
+#include <fstream>
+#include <sstream>
+
+#include "cri/runtime_service.h"
+#include "docker_client/testing/fake_docker_client.h"
+#include "gtest/gtest.h"
+#include "tests/unit/cri/fake_network_plugin.h"
+#include "tests/unit/temp_dir.h"
+
+namespace cri_dockerd {
+namespace {
+
+using docker::FakeDockerClient;
+using testing_util::FakeNetworkPlugin;
+using testing_util::TempDir;
+
+constexpr char kPauseId[] =
+    "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class SandboxTest : public testing::Test {
+ protected:
+  SandboxTest() {
+    docker::ImageInspect pause;
+    pause.id = kPauseId;
+    pause.repo_tags = {"registry.k8s.io/pause:3.10"};
+    pause.size = 700000;
+    docker_.AddImage(pause);
+    docker_.SetStateDir(state_dir_.path());
+    docker::SystemInfo info;
+    info.cgroup_driver = "cgroupfs";
+    info.runtimes = {"runc", "kata"};
+    info.default_runtime = "runc";
+    info.docker_root_dir = state_dir_.path();
+    docker_.SetInfo(info);
+    options_.root_directory = root_dir_.path();
+    options_.request_timeout = absl::Seconds(30);
+    images_ = std::make_unique<ImageService>(&docker_, options_,
+                                             image::RegistryCredentials());
+    checkpoints_ = std::make_unique<store::CheckpointStore>(root_dir_.path());
+    service_ = std::make_unique<RuntimeService>(&docker_, &net_, images_.get(),
+                                                checkpoints_.get(), options_);
+  }
+
+  CallContext Ctx() { return CallContext::WithTimeout(absl::Seconds(20)); }
+
+  static v1::RunPodSandboxRequest Request(const std::string& name = "web") {
+    v1::RunPodSandboxRequest req;
+    v1::PodSandboxConfig* c = req.mutable_config();
+    c->mutable_metadata()->set_name(name);
+    c->mutable_metadata()->set_namespace_("default");
+    c->mutable_metadata()->set_uid("uid-" + name);
+    c->mutable_metadata()->set_attempt(1);
+    c->set_hostname(name + "-host");
+    (*c->mutable_labels())["app"] = "web";
+    (*c->mutable_labels())["io.kubernetes.pod.name"] = name;
+    (*c->mutable_annotations())["note"] = "hello";
+    auto* port = c->add_port_mappings();
+    port->set_protocol(v1::UDP);
+    port->set_container_port(53);
+    port->set_host_port(5353);
+    port->set_host_ip("127.0.0.1");
+    c->mutable_dns_config()->add_servers("10.96.0.10");
+    c->mutable_linux()->mutable_security_context();
+    return req;
+  }
+
+  absl::StatusOr<std::string> Run(const v1::RunPodSandboxRequest& req) {
+    absl::StatusOr<v1::RunPodSandboxResponse> resp =
+        service_->RunPodSandbox(Ctx(), req);
+    if (!resp.ok()) return resp.status();
+    return resp->pod_sandbox_id();
+  }
+
+  // Nothing of a failed run may be left: no container, no checkpoint.
+  void ExpectNothingLeft() {
+    EXPECT_TRUE(docker_.ContainerIds().empty());
+    absl::StatusOr<std::vector<std::string>> cps = checkpoints_->List();
+    ASSERT_TRUE(cps.ok());
+    EXPECT_TRUE(cps->empty());
+  }
+
+  TempDir state_dir_, root_dir_;
+  FakeDockerClient docker_;
+  FakeNetworkPlugin net_;
+  RuntimeOptions options_;
+  std::unique_ptr<ImageService> images_;
+  std::unique_ptr<store::CheckpointStore> checkpoints_;
+  std::unique_ptr<RuntimeService> service_;
+};
+
+TEST_F(SandboxTest, InfraContainerLooksLikeTheGoShims) {
+  absl::StatusOr<std::string> id = Run(Request());
+  ASSERT_TRUE(id.ok()) << id.status();
+  const docker::ContainerCreateConfig* c = docker_.CreatedConfig(*id);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->name, "k8s_POD_web_default_uid-web_1");
+  EXPECT_EQ(c->image, "registry.k8s.io/pause:3.10");
+  EXPECT_EQ(c->hostname, "web-host");
+  EXPECT_EQ(c->labels.at("io.kubernetes.docker.type"), "podsandbox");
+  EXPECT_EQ(c->labels.at("io.kubernetes.container.name"), "POD");
+  EXPECT_EQ(c->labels.at("app"), "web");
+  EXPECT_EQ(c->labels.at("annotation.note"), "hello");
+  EXPECT_EQ(c->ipc_mode, "shareable");
+  EXPECT_EQ(c->network_mode, "none");
+  EXPECT_EQ(c->oom_score_adj, -998);
+  EXPECT_EQ(c->resources.cpu_shares, 2);
+  EXPECT_EQ(c->shm_size, 64 * 1024 * 1024);
+  EXPECT_NE(std::find(c->security_opt.begin(), c->security_opt.end(),
+                      "no-new-privileges"),
+            c->security_opt.end());
+  // Started, checkpointed, networked with the full ID and its netns.
+  absl::StatusOr<docker::ContainerInspect> inspect =
+      docker_.InspectContainer(*id, absl::InfiniteFuture());
+  ASSERT_TRUE(inspect.ok());
+  EXPECT_TRUE(inspect->state.running);
+  absl::StatusOr<store::SandboxCheckpoint> cp = checkpoints_->Read(*id);
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  EXPECT_EQ(cp->name, "web");
+  EXPECT_EQ(cp->ns, "default");
+  ASSERT_EQ(net_.SetUps().size(), 1u);
+  const network::PodNetworkRequest pod = net_.SetUps()[0];
+  EXPECT_EQ(pod.sandbox_id, *id);
+  EXPECT_EQ(pod.pod_name, "web");
+  EXPECT_EQ(pod.pod_namespace, "default");
+  EXPECT_EQ(pod.pod_uid, "uid-web");
+  EXPECT_EQ(pod.netns_path,
+            "/proc/" + std::to_string(inspect->state.pid) + "/ns/net");
+  ASSERT_EQ(pod.port_mappings.size(), 1u);
+  EXPECT_EQ(pod.port_mappings[0].protocol, "udp");
+  EXPECT_EQ(pod.port_mappings[0].container_port, 53);
+  EXPECT_EQ(pod.port_mappings[0].host_port, 5353);
+  EXPECT_EQ(pod.port_mappings[0].host_ip, "127.0.0.1");
+  EXPECT_EQ(pod.dns.servers, std::vector<std::string>{"10.96.0.10"});
+}
+
+TEST_F(SandboxTest, NoLinuxSectionBehavesLikeAnEmptyOne) {
+  v1::RunPodSandboxRequest req = Request();
+  req.mutable_config()->clear_linux();
+  absl::StatusOr<std::string> id = Run(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  const docker::ContainerCreateConfig* c = docker_.CreatedConfig(*id);
+  EXPECT_EQ(c->network_mode, "none") << "never docker's bridge under CNI";
+  EXPECT_EQ(c->ipc_mode, "shareable");
+  EXPECT_EQ(net_.SetUps().size(), 1u);
+}
+
+TEST_F(SandboxTest, HostNamespaces) {
+  v1::RunPodSandboxRequest req = Request();
+  auto* ns = req.mutable_config()
+                 ->mutable_linux()
+                 ->mutable_security_context()
+                 ->mutable_namespace_options();
+  ns->set_network(v1::NODE);
+  ns->set_pid(v1::NODE);
+  ns->set_ipc(v1::NODE);
+  absl::StatusOr<std::string> id = Run(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  const docker::ContainerCreateConfig* c = docker_.CreatedConfig(*id);
+  EXPECT_EQ(c->network_mode, "host");
+  EXPECT_EQ(c->pid_mode, "host");
+  EXPECT_EQ(c->ipc_mode, "host");
+  EXPECT_TRUE(net_.SetUps().empty()) << "no CNI for host network";
+  EXPECT_TRUE(checkpoints_->Read(*id)->host_network);
+  v1::PodSandboxStatusRequest sreq;
+  sreq.set_pod_sandbox_id(*id);
+  auto status = service_->PodSandboxStatus(Ctx(), sreq);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->status().linux().namespaces().options().network(),
+            v1::NODE);
+  EXPECT_EQ(status->status().network().ip(), "");
+}
+
+TEST_F(SandboxTest, CgroupParentFollowsTheDriver) {
+  v1::RunPodSandboxRequest req = Request();
+  req.mutable_config()->mutable_linux()->set_cgroup_parent(
+      "/kubepods/burstable/poduid-web");
+  absl::StatusOr<std::string> id = Run(req);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(docker_.CreatedConfig(*id)->cgroup_parent,
+            "/kubepods/burstable/poduid-web");
+
+  docker::SystemInfo info;
+  info.cgroup_driver = "systemd";
+  info.runtimes = {"runc"};
+  docker_.SetInfo(info);
+  req = Request("api");
+  req.mutable_config()->mutable_linux()->set_cgroup_parent(
+      "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podx.slice");
+  id = Run(req);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(docker_.CreatedConfig(*id)->cgroup_parent,
+            "kubepods-burstable-podx.slice");
+}
+
+TEST_F(SandboxTest, RuntimeHandler) {
+  v1::RunPodSandboxRequest req = Request();
+  req.set_runtime_handler("kata");
+  absl::StatusOr<std::string> id = Run(req);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(docker_.CreatedConfig(*id)->runtime, "kata");
+
+  req = Request("other");
+  req.set_runtime_handler("gvisor");
+  absl::StatusOr<std::string> bad = Run(req);
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("runc, kata"), std::string::npos)
+      << bad.status();
+  EXPECT_EQ(docker_.ContainerIds().size(), 1u) << "nothing created for it";
+}
+
+TEST_F(SandboxTest, BadMetadataIsInvalidArgumentNamingTheField) {
+  struct {
+    std::function<void(v1::RunPodSandboxRequest*)> spoil;
+    const char* field;
+  } cases[] = {
+      {[](auto* r) { r->mutable_config()->clear_metadata(); }, "metadata"},
+      {[](auto* r) { r->mutable_config()->mutable_metadata()->set_name(""); },
+       "config.metadata.name"},
+      {[](auto* r) {
+         r->mutable_config()->mutable_metadata()->set_namespace_("a_b");
+       },
+       "config.metadata.namespace"},
+      {[](auto* r) { r->mutable_config()->mutable_metadata()->set_uid(""); },
+       "config.metadata.uid"},
+      {[](auto* r) {
+         r->mutable_config()->mutable_metadata()->set_name("../etc");
+       },
+       "config.metadata.name"},
+      {[](auto* r) {
+         auto* p = r->mutable_config()->add_port_mappings();
+         p->set_container_port(70000);
+       },
+       "port_mappings"},
+  };
+  for (const auto& c : cases) {
+    v1::RunPodSandboxRequest req = Request();
+    c.spoil(&req);
+    absl::StatusOr<std::string> id = Run(req);
+    ASSERT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.field << ": " << id.status();
+    EXPECT_NE(id.status().message().find(c.field), std::string::npos)
+        << id.status();
+  }
+  ExpectNothingLeft();
+}
+
+TEST_F(SandboxTest, DnsConfigRewritesResolvConf) {
+  v1::RunPodSandboxRequest req = Request();
+  auto* dns = req.mutable_config()->mutable_dns_config();
+  dns->Clear();
+  dns->add_servers("10.96.0.10");
+  dns->add_searches("default.svc.cluster.local");
+  dns->add_searches("svc.cluster.local");
+  dns->add_options("ndots:5");
+  absl::StatusOr<std::string> id = Run(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto inspect = docker_.InspectContainer(*id, absl::InfiniteFuture());
+  EXPECT_EQ(Read(inspect->resolv_conf_path),
+            "nameserver 10.96.0.10\n"
+            "search default.svc.cluster.local svc.cluster.local\n"
+            "options ndots:5\n");
+  // A value that would inject a directive is refused, and rolled back.
+  req = Request("evil");
+  req.mutable_config()->mutable_dns_config()->add_servers("1.1.1.1\nsearch x");
+  EXPECT_EQ(Run(req).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(docker_.ContainerIds().size(), 1u);
+}
+
+TEST_F(SandboxTest, EveryFailingStepIsRolledBack) {
+  for (const char* step :
+       {"CreateContainer", "StartContainer", "InspectContainer"}) {
+    docker_.InjectErrorOnce(step,
+                            absl::InternalError(std::string(step) + " broke"));
+    absl::StatusOr<std::string> id = Run(Request());
+    ASSERT_FALSE(id.ok()) << step;
+    EXPECT_NE(id.status().message().find("broke"), std::string::npos)
+        << id.status();
+    ExpectNothingLeft();
+  }
+  net_.FailSetUp(absl::InternalError("bridge exploded"));
+  absl::StatusOr<std::string> id = Run(Request());
+  ASSERT_FALSE(id.ok());
+  EXPECT_NE(id.status().message().find("bridge exploded"), std::string::npos);
+  EXPECT_NE(id.status().message().find("network of pod web"),
+            std::string::npos);
+  EXPECT_EQ(net_.TearDowns().size(), 1u) << "network undone too";
+  ExpectNothingLeft();
+}
+
+TEST_F(SandboxTest, NameInUseNamesTheHolder) {
+  absl::StatusOr<std::string> first = Run(Request());
+  ASSERT_TRUE(first.ok());
+  absl::StatusOr<std::string> second = Run(Request());
+  ASSERT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(second.status().message().find(first->substr(0, 12)),
+            std::string::npos)
+      << second.status();
+  EXPECT_EQ(docker_.ContainerIds().size(), 1u);
+}
+
+TEST_F(SandboxTest, MissingInfraImageIsPulled) {
+  ASSERT_TRUE(images_
+                  ->RemoveImage(Ctx(),
+                                [] {
+                                  v1::RemoveImageRequest r;
+                                  r.mutable_image()->set_image(kPauseId);
+                                  return r;
+                                }())
+                  .ok());
+  FakeDockerClient::FakePull pull;
+  docker::ImageInspect pause;
+  pause.id = kPauseId;
+  pause.repo_tags = {"registry.k8s.io/pause:3.10"};
+  pull.image = pause;
+  docker_.SetPullScript("registry.k8s.io/pause:3.10", pull);
+  ASSERT_TRUE(Run(Request()).ok());
+  EXPECT_EQ(docker_.PullCalls().size(), 1u);
+}
+
+TEST_F(SandboxTest, StopTearsDownAndIsIdempotent) {
+  absl::StatusOr<std::string> id = Run(Request());
+  ASSERT_TRUE(id.ok());
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(*id);
+  ASSERT_TRUE(service_->StopPodSandbox(Ctx(), stop).ok());
+  ASSERT_EQ(net_.TearDowns().size(), 1u);
+  EXPECT_EQ(net_.TearDowns()[0].sandbox_id, *id);
+  EXPECT_FALSE(
+      docker_.InspectContainer(*id, absl::InfiniteFuture())->state.running);
+  ASSERT_TRUE(service_->StopPodSandbox(Ctx(), stop).ok()) << "twice";
+  // Stop by unique prefix.
+  stop.set_pod_sandbox_id(id->substr(0, 12));
+  EXPECT_TRUE(service_->StopPodSandbox(Ctx(), stop).ok());
+  stop.set_pod_sandbox_id("0123456789ab");
+  EXPECT_EQ(service_->StopPodSandbox(Ctx(), stop).status().code(),
+            absl::StatusCode::kNotFound);
+  stop.set_pod_sandbox_id("../../etc");
+  EXPECT_EQ(service_->StopPodSandbox(Ctx(), stop).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  stop.set_pod_sandbox_id("");
+  EXPECT_EQ(service_->StopPodSandbox(Ctx(), stop).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SandboxTest, StopWithTheContainerGoneStillTearsDownTheNetwork) {
+  absl::StatusOr<std::string> id = Run(Request());
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(
+      docker_.RemoveContainer(*id, true, true, absl::InfiniteFuture()).ok());
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(*id);
+  ASSERT_TRUE(service_->StopPodSandbox(Ctx(), stop).ok());
+  ASSERT_EQ(net_.TearDowns().size(), 1u);
+  EXPECT_EQ(net_.TearDowns()[0].pod_name, "web");
+  EXPECT_EQ(net_.TearDowns()[0].netns_path, "");
+}
+
+TEST_F(SandboxTest, RemoveTakesEverythingAndIsIdempotent) {
+  absl::StatusOr<std::string> id = Run(Request());
+  ASSERT_TRUE(id.ok());
+  v1::RemovePodSandboxRequest rm;
+  rm.set_pod_sandbox_id(*id);
+  ASSERT_TRUE(service_->RemovePodSandbox(Ctx(), rm).ok());
+  ExpectNothingLeft();
+  EXPECT_TRUE(service_->RemovePodSandbox(Ctx(), rm).ok()) << "absent is fine";
+}
+
+TEST_F(SandboxTest, StatusReportsStateIpsAndLabels) {
+  absl::StatusOr<std::string> id = Run(Request());
+  ASSERT_TRUE(id.ok());
+  net_.SetIps({"10.244.0.9", "fd00::9"});
+  v1::PodSandboxStatusRequest req;
+  req.set_pod_sandbox_id(*id);
+  req.set_verbose(true);
+  auto resp = service_->PodSandboxStatus(Ctx(), req);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  const v1::PodSandboxStatus& st = resp->status();
+  EXPECT_EQ(st.id(), *id);
+  EXPECT_EQ(st.state(), v1::SANDBOX_READY);
+  EXPECT_EQ(st.metadata().name(), "web");
+  EXPECT_EQ(st.metadata().uid(), "uid-web");
+  EXPECT_EQ(st.metadata().attempt(), 1u);
+  EXPECT_EQ(st.network().ip(), "10.244.0.9");
+  ASSERT_EQ(st.network().additional_ips_size(), 1);
+  EXPECT_EQ(st.network().additional_ips(0).ip(), "fd00::9");
+  EXPECT_EQ(st.labels().at("app"), "web");
+  EXPECT_EQ(st.labels().count("io.kubernetes.docker.type"), 0u);
+  EXPECT_EQ(st.labels().count("io.kubernetes.container.name"), 0u);
+  EXPECT_EQ(st.annotations().at("note"), "hello");
+  EXPECT_GT(st.created_at(), 0);
+  EXPECT_EQ(resp->info().count("info"), 1u);
+
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(*id);
+  ASSERT_TRUE(service_->StopPodSandbox(Ctx(), stop).ok());
+  EXPECT_EQ(service_->PodSandboxStatus(Ctx(), req)->status().state(),
+            v1::SANDBOX_NOTREADY);
+}
+
+TEST_F(SandboxTest, ListFiltersAndShowsCheckpointOnlySandboxes) {
+  absl::StatusOr<std::string> a = Run(Request("a"));
+  absl::StatusOr<std::string> b = Run(Request("b"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(*b);
+  ASSERT_TRUE(service_->StopPodSandbox(Ctx(), stop).ok());
+
+  auto list = [&](const v1::PodSandboxFilter& f) {
+    v1::ListPodSandboxRequest req;
+    *req.mutable_filter() = f;
+    absl::StatusOr<v1::ListPodSandboxResponse> resp =
+        service_->ListPodSandbox(Ctx(), req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    std::vector<std::string> ids;
+    if (!resp.ok()) return ids;
+    for (const auto& s : resp->items()) ids.push_back(s.id());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  std::vector<std::string> both = {*a, *b};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(list({}), both);
+  v1::PodSandboxFilter f;
+  f.set_id(a->substr(0, 10));
+  EXPECT_EQ(list(f), std::vector<std::string>{*a});
+  f.Clear();
+  f.mutable_state()->set_state(v1::SANDBOX_READY);
+  EXPECT_EQ(list(f), std::vector<std::string>{*a});
+  f.Clear();
+  (*f.mutable_label_selector())["io.kubernetes.pod.name"] = "b";
+  EXPECT_EQ(list(f), std::vector<std::string>{*b});
+
+  // The container vanishes behind our back: the checkpoint keeps the pod
+  // listed as NOTREADY so kubelet cleans it up.
+  ASSERT_TRUE(
+      docker_.RemoveContainer(*a, true, true, absl::InfiniteFuture()).ok());
+  v1::ListPodSandboxResponse resp =
+      *service_->ListPodSandbox(Ctx(), v1::ListPodSandboxRequest());
+  ASSERT_EQ(resp.items_size(), 2);
+  for (const auto& s : resp.items()) {
+    if (s.id() == *a) {
+      EXPECT_EQ(s.state(), v1::SANDBOX_NOTREADY);
+      EXPECT_EQ(s.metadata().name(), "a");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cri_dockerd
