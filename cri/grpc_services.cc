@@ -159,6 +159,80 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
           });
     });
   }
+  grpc::Status CreateContainer(grpc::ServerContext* context,
+                               const v1::CreateContainerRequest* req,
+                               v1::CreateContainerResponse* resp) override {
+    return Unary("CreateContainer", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->CreateContainer(c, *req);
+                 });
+  }
+  grpc::Status StartContainer(grpc::ServerContext* context,
+                              const v1::StartContainerRequest* req,
+                              v1::StartContainerResponse* resp) override {
+    return Unary("StartContainer", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->StartContainer(c, *req);
+                 });
+  }
+  grpc::Status StopContainer(grpc::ServerContext* context,
+                             const v1::StopContainerRequest* req,
+                             v1::StopContainerResponse* resp) override {
+    return Unary(
+        "StopContainer", false, *context, resp,
+        [&](const CallContext& c) { return runtime_->StopContainer(c, *req); });
+  }
+  grpc::Status RemoveContainer(grpc::ServerContext* context,
+                               const v1::RemoveContainerRequest* req,
+                               v1::RemoveContainerResponse* resp) override {
+    return Unary("RemoveContainer", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->RemoveContainer(c, *req);
+                 });
+  }
+  grpc::Status ContainerStatus(grpc::ServerContext* context,
+                               const v1::ContainerStatusRequest* req,
+                               v1::ContainerStatusResponse* resp) override {
+    return Unary("ContainerStatus", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ContainerStatus(c, *req);
+                 });
+  }
+  grpc::Status ListContainers(grpc::ServerContext* context,
+                              const v1::ListContainersRequest* req,
+                              v1::ListContainersResponse* resp) override {
+    return Unary("ListContainers", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ListContainers(c, *req);
+                 });
+  }
+  grpc::Status UpdateContainerResources(
+      grpc::ServerContext* context,
+      const v1::UpdateContainerResourcesRequest* req,
+      v1::UpdateContainerResourcesResponse* resp) override {
+    return Unary("UpdateContainerResources", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->UpdateContainerResources(c, *req);
+                 });
+  }
+  grpc::Status ReopenContainerLog(
+      grpc::ServerContext* context, const v1::ReopenContainerLogRequest* req,
+      v1::ReopenContainerLogResponse* resp) override {
+    return Unary("ReopenContainerLog", false, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ReopenContainerLog(c, *req);
+                 });
+  }
+  grpc::Status StreamContainers(
+      grpc::ServerContext* context, const v1::StreamContainersRequest* req,
+      grpc::ServerWriter<v1::StreamContainersResponse>* writer) override {
+    return Stream("StreamContainers", *context, [&](const CallContext& c) {
+      return runtime_->StreamContainers(
+          c, *req, [writer](const v1::StreamContainersResponse& batch) {
+            return writer->Write(batch);
+          });
+    });
+  }
   grpc::Status CheckpointContainer(grpc::ServerContext*,
                                    const v1::CheckpointContainerRequest*,
                                    v1::CheckpointContainerResponse*) override {
@@ -170,16 +244,15 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
     return Unimplemented("RuntimeService", "GetContainerEvents");
   }
 
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, CreateContainer)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, StartContainer)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, StopContainer)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, RemoveContainer)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListContainers)
-  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamContainers)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ContainerStatus)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, UpdateContainerResources)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ReopenContainerLog)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ExecSync)
+  // poll: exec probes run every few seconds per container.
+  grpc::Status ExecSync(grpc::ServerContext* context,
+                        const v1::ExecSyncRequest* req,
+                        v1::ExecSyncResponse* resp) override {
+    return Unary("ExecSync", true, *context, resp, [&](const CallContext& c) {
+      return runtime_->ExecSync(c, *req);
+    });
+  }
+
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, Exec)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, Attach)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, PortForward)

@@ -46,6 +46,13 @@ class ImageService {
   absl::StatusOr<v1::ImageFsInfoResponse> ImageFsInfo(
       const CallContext& ctx, const v1::ImageFsInfoRequest& req);
 
+  // What `image` (reference, ID or unique ID prefix) names on the node;
+  // NotFound if absent, InvalidArgument if malformed. Never pulls.
+  absl::StatusOr<docker::ImageInspect> InspectImage(const CallContext& ctx,
+                                                    const std::string& image) {
+    return Resolve(ctx, image);
+  }
+
   // Pulls `image` unless present, with the node's credentials (the pod
   // infra image for RunPodSandbox). Returns the image ID.
   absl::StatusOr<std::string> EnsureImage(const CallContext& ctx,

@@ -97,6 +97,14 @@ absl::Status ValidateNamePart(absl::string_view field,
   return absl::OkStatus();
 }
 
+std::string DockerCgroupParent(const std::string& parent,
+                               const std::string& driver) {
+  if (driver != "systemd" || parent.empty()) return parent;
+  std::string base = parent;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  return base.substr(base.rfind('/') + 1);
+}
+
 absl::Status ValidateId(absl::string_view field, absl::string_view id) {
   if (id.empty())
     return absl::InvalidArgumentError(absl::StrCat(field, " is empty"));

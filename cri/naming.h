@@ -64,6 +64,11 @@ ExtractLabels(const std::map<std::string, std::string>& docker_labels);
 // InvalidArgument naming `field`.
 absl::Status ValidateNamePart(absl::string_view field, absl::string_view value);
 
+// The cgroup parent in the syntax docker's cgroup driver wants: the path
+// as given for cgroupfs, the last component (a slice name) for systemd.
+std::string DockerCgroupParent(const std::string& parent,
+                               const std::string& driver);
+
 // Checks a container or sandbox ID (or unique prefix) from a request:
 // non-empty, at most 128 of [A-Za-z0-9_.-], not starting with '.'.
 // InvalidArgument naming `field`.

@@ -9,12 +9,14 @@ RuntimeService::RuntimeService(docker::DockerClient* docker,
                                network::NetworkPlugin* network,
                                ImageService* images,
                                store::CheckpointStore* checkpoints,
-                               RuntimeOptions options)
+                               RuntimeOptions options,
+                               logs::ContainerLogManager* logs)
     : docker_(docker),
       network_(network),
       images_(images),
       checkpoints_(checkpoints),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      logs_(logs) {}
 
 absl::Time RuntimeService::DockerDeadline(const CallContext& ctx) const {
   return std::min(ctx.deadline, absl::Now() + options_.request_timeout);

@@ -20,14 +20,20 @@
 
 namespace cri_dockerd {
 
+namespace logs {
+class ContainerLogManager;
+}  // namespace logs
+
 namespace v1 = ::runtime::v1;
 
 class RuntimeService {
  public:
   // Every pointer must outlive this object.
+  // `logs` may be null (no CRI log files are written then).
   RuntimeService(docker::DockerClient* docker, network::NetworkPlugin* network,
                  ImageService* images, store::CheckpointStore* checkpoints,
-                 RuntimeOptions options);
+                 RuntimeOptions options,
+                 logs::ContainerLogManager* logs = nullptr);
 
   absl::StatusOr<v1::VersionResponse> Version(const CallContext& ctx,
                                               const v1::VersionRequest& req);
@@ -56,6 +62,33 @@ class RuntimeService {
   UpdatePodSandboxResources(const CallContext& ctx,
                             const v1::UpdatePodSandboxResourcesRequest& req);
 
+  // After a (re)start of the shim: resumes copying the output of every
+  // running container into its CRI log file, where each file ends.
+  absl::Status ResumeLogCopies(const CallContext& ctx);
+
+  // Containers (container_*.cc).
+  absl::StatusOr<v1::CreateContainerResponse> CreateContainer(
+      const CallContext& ctx, const v1::CreateContainerRequest& req);
+  absl::StatusOr<v1::StartContainerResponse> StartContainer(
+      const CallContext& ctx, const v1::StartContainerRequest& req);
+  absl::StatusOr<v1::StopContainerResponse> StopContainer(
+      const CallContext& ctx, const v1::StopContainerRequest& req);
+  absl::StatusOr<v1::RemoveContainerResponse> RemoveContainer(
+      const CallContext& ctx, const v1::RemoveContainerRequest& req);
+  absl::StatusOr<v1::ContainerStatusResponse> ContainerStatus(
+      const CallContext& ctx, const v1::ContainerStatusRequest& req);
+  absl::StatusOr<v1::ListContainersResponse> ListContainers(
+      const CallContext& ctx, const v1::ListContainersRequest& req);
+  absl::Status StreamContainers(
+      const CallContext& ctx, const v1::StreamContainersRequest& req,
+      const std::function<bool(const v1::StreamContainersResponse&)>& send);
+  absl::StatusOr<v1::UpdateContainerResourcesResponse> UpdateContainerResources(
+      const CallContext& ctx, const v1::UpdateContainerResourcesRequest& req);
+  absl::StatusOr<v1::ReopenContainerLogResponse> ReopenContainerLog(
+      const CallContext& ctx, const v1::ReopenContainerLogRequest& req);
+  absl::StatusOr<v1::ExecSyncResponse> ExecSync(const CallContext& ctx,
+                                                const v1::ExecSyncRequest& req);
+
  private:
   // A sandbox as docker and the checkpoint know it.
   struct SandboxInfo {
@@ -83,6 +116,15 @@ class RuntimeService {
   absl::StatusOr<docker::ContainerCreateConfig> SandboxCreateConfig(
       const CallContext& ctx, const v1::RunPodSandboxRequest& req,
       const std::string& image);
+  // A CRI container (labelled as ours) by ID or unique prefix; NotFound
+  // otherwise, InvalidArgument for a malformed ID.
+  absl::StatusOr<docker::ContainerInspect> FindContainer(const CallContext& ctx,
+                                                         const std::string& id);
+  static v1::ContainerState CriState(const docker::ContainerState& s);
+  absl::StatusOr<std::vector<v1::Container>> ListCriContainers(
+      const CallContext& ctx, const v1::ContainerFilter& filter);
+  // Starts copying a started container's output into its CRI log file.
+  void StartLogCopy(const docker::ContainerInspect& c);
   // Tears the pod's network down, stops its containers and then the
   // infra container (StopPodSandbox, and the rollback of a failed run).
   absl::Status StopSandbox(const CallContext& ctx, const SandboxInfo& sandbox);
@@ -97,6 +139,7 @@ class RuntimeService {
   ImageService* const images_;
   store::CheckpointStore* const checkpoints_;
   const RuntimeOptions options_;
+  logs::ContainerLogManager* const logs_;
 };
 
 }  // namespace cri_dockerd

@@ -31,14 +31,6 @@ std::string ProtocolName(v1::Protocol p) {
   }
 }
 
-// systemd's cgroup driver wants a slice name, not a path.
-std::string CgroupParent(const std::string& parent, const std::string& driver) {
-  if (driver != "systemd" || parent.empty()) return parent;
-  std::string base = parent;
-  while (base.size() > 1 && base.back() == '/') base.pop_back();
-  return base.substr(base.rfind('/') + 1);
-}
-
 }  // namespace
 
 absl::StatusOr<docker::ContainerCreateConfig>
@@ -90,7 +82,8 @@ RuntimeService::SandboxCreateConfig(const CallContext& ctx,
   c.shm_size = kSandboxShmBytes;
   c.resources.cpu_shares = kSandboxCpuShares;
   c.sysctls = {linux.sysctls().begin(), linux.sysctls().end()};
-  c.cgroup_parent = CgroupParent(linux.cgroup_parent(), info.cgroup_driver);
+  c.cgroup_parent =
+      DockerCgroupParent(linux.cgroup_parent(), info.cgroup_driver);
 
   const std::string& handler = req.runtime_handler();
   if (!handler.empty() && handler != "docker") {

@@ -67,6 +67,8 @@ struct ContainerCreateConfig {
   bool attach_stdin = false;
   std::vector<std::string> exposed_ports;  // "80/tcp"
   std::string stop_signal;
+  // Disable any HEALTHCHECK the image defines (kubelet runs the probes).
+  bool disable_healthcheck = false;
 
   // HostConfig
   std::string network_mode;  // "none", "host", "container:<id>", "" = default

@@ -79,6 +79,9 @@ class CurlDockerClient : public DockerClient {
   // removing it; it is gone or about to be).
   absl::StatusOr<std::string> CreateContainer(
       const ContainerCreateConfig& config, absl::Time deadline) override;
+  absl::Status UpdateContainerResources(const std::string& id,
+                                        const Resources& resources,
+                                        absl::Time deadline) override;
   absl::Status StartContainer(const std::string& id,
                               absl::Time deadline) override;
   absl::Status StopContainer(const std::string& id, absl::Duration grace,
@@ -90,6 +93,21 @@ class CurlDockerClient : public DockerClient {
       const std::string& id, absl::Time deadline) override;
   absl::StatusOr<std::vector<ContainerSummary>> ListContainers(
       const ListContainersOptions& options, absl::Time deadline) override;
+
+  // Logs (curl_docker_client_logs.cc); the stream is decoded by
+  // LogStreamDecoder as it arrives. A bad ID is InvalidArgument.
+  absl::Status FollowContainerLogs(const LogStreamOptions& options,
+                                   absl::Time deadline) override;
+
+  // Exec (curl_docker_client_exec.cc). IDs are percent-encoded into paths
+  // (an empty one is InvalidArgument); StartExec decodes the multiplexed
+  // stream with MuxStreamDecoder as it arrives.
+  absl::StatusOr<std::string> CreateExec(const ExecCreateConfig& config,
+                                         absl::Time deadline) override;
+  absl::Status StartExec(const std::string& exec_id, const ExecOutput& out,
+                         absl::Time deadline) override;
+  absl::StatusOr<ExecInspect> InspectExec(const std::string& exec_id,
+                                          absl::Time deadline) override;
 
   // The API version in use, e.g. "1.41"; empty until negotiated.
   std::string NegotiatedApiVersion() const;

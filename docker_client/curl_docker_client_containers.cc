@@ -95,6 +95,21 @@ absl::Status CurlDockerClient::StartContainer(const std::string& id,
                         absl::StrCat("POST /containers/", escaped, "/start"));
 }
 
+// POST /containers/{id}/update with the resource fields.
+absl::Status CurlDockerClient::UpdateContainerResources(
+    const std::string& id, const Resources& resources, absl::Time deadline) {
+  ASSIGN_OR_RETURN(const std::string escaped, EscapeId(id));
+  HttpRequest request;
+  request.method = "POST";
+  request.path = absl::StrCat("/containers/", escaped, "/update");
+  request.body = EncodeContainerUpdate(resources);
+  request.content_type = "application/json";
+  request.deadline = deadline;
+  return Call(std::move(request),
+              absl::StrCat("POST /containers/", escaped, "/update"))
+      .status();
+}
+
 // POST /containers/{id}/stop?t=..: 204, or 304 when not running. Docker
 // answers once the container has stopped, so the exchange can take the
 // whole grace period.

@@ -10,6 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "docker_client/container_types.h"
+#include "docker_client/exec_types.h"
+#include "docker_client/log_types.h"
 #include "docker_client/types.h"
 
 namespace cri_dockerd::docker {
@@ -85,9 +87,46 @@ class DockerClient {
   virtual absl::StatusOr<ContainerInspect> InspectContainer(
       const std::string& id, absl::Time deadline) = 0;
 
+  // POST /containers/{id}/update: CPU shares/period/quota, cpusets and
+  // memory (+swap) of a container, live. NotFound if absent.
+  virtual absl::Status UpdateContainerResources(const std::string& id,
+                                                const Resources& resources,
+                                                absl::Time deadline) = 0;
+
   // GET /containers/json?all=..&filters=...
   virtual absl::StatusOr<std::vector<ContainerSummary>> ListContainers(
       const ListContainersOptions& options, absl::Time deadline) = 0;
+
+  // GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1
+  // [&since=..], handing each entry to options.on_entry. Returns OK when
+  // docker ends the stream (the container is not running, or has exited);
+  // options.check's status when it fails; DeadlineExceeded at the
+  // deadline; NotFound if the container is absent; FailedPrecondition if
+  // its logging driver cannot be read back (e.g. "none").
+  virtual absl::Status FollowContainerLogs(const LogStreamOptions& options,
+                                           absl::Time deadline) = 0;
+
+  // POST /containers/{id}/exec: an exec of config.cmd (stdin never
+  // attached); returns its ID. NotFound if the container is absent;
+  // FailedPrecondition if it is not running (or paused); InvalidArgument
+  // for an empty command.
+  virtual absl::StatusOr<std::string> CreateExec(const ExecCreateConfig& config,
+                                                 absl::Time deadline) = 0;
+
+  // POST /exec/{id}/start, attached: runs the exec and hands its output to
+  // out.on_stdout / out.on_stderr as it arrives. Returns OK when docker
+  // ends the stream (the process and everything holding its output are
+  // done; InspectExec then gives the exit code); out.check's status when
+  // it fails; DeadlineExceeded at the deadline. Neither of those stops the
+  // process: docker leaves it running. NotFound for an unknown exec.
+  virtual absl::Status StartExec(const std::string& exec_id,
+                                 const ExecOutput& out,
+                                 absl::Time deadline) = 0;
+
+  // GET /exec/{id}/json: running, exit code, host pid. NotFound for an
+  // unknown exec (docker drops them when their container stops).
+  virtual absl::StatusOr<ExecInspect> InspectExec(const std::string& exec_id,
+                                                  absl::Time deadline) = 0;
 };
 
 }  // namespace cri_dockerd::docker

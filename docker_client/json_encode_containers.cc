@@ -194,6 +194,13 @@ absl::StatusOr<std::string> EncodeContainerCreate(
   if (c.entrypoint) doc["Entrypoint"] = StringArray(*c.entrypoint);
   if (c.cmd) doc["Cmd"] = StringArray(*c.cmd);
   if (!c.stop_signal.empty()) doc["StopSignal"] = c.stop_signal;
+  if (c.disable_healthcheck) doc["Healthcheck"] = {{"Test", {"NONE"}}};
+  return Dump(doc);
+}
+
+std::string EncodeContainerUpdate(const Resources& r) {
+  json doc = json::object();
+  AddResources(r, doc);
   return Dump(doc);
 }
 

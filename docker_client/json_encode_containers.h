@@ -48,6 +48,10 @@ absl::StatusOr<std::string> EncodeContainerCreate(
 
 // docker's filters JSON, {"label":{"a=b":true,"c":true},"status":{...}};
 // "" when there is no filter value at all (keys with no values dropped).
+// The body of POST /containers/{id}/update: the resource fields docker
+// can change on a running container.
+std::string EncodeContainerUpdate(const Resources& resources);
+
 std::string EncodeContainerFilters(
     const std::map<std::string, std::vector<std::string>>& filters);
 

@@ -20,6 +20,7 @@
 #include "cri/grpc_services.h"
 #include "cri/image/registry_credentials.h"
 #include "cri/image_service.h"
+#include "cri/logs/container_log_manager.h"
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_service.h"
 #include "cri/store/checkpoint_store.h"
@@ -151,8 +152,14 @@ int Run(int argc, char** argv) {
                       image::RegistryCredentials::LoadFromDisk(
                           image::RegistryCredentials::DefaultSearchDirs()));
   store::CheckpointStore checkpoints(flags.cri_dockerd_root_directory);
+  logs::ContainerLogManager container_logs(docker->get());
   RuntimeService runtime(docker->get(), network->get(), &images, &checkpoints,
-                         MakeRuntimeOptions(flags));
+                         MakeRuntimeOptions(flags), &container_logs);
+  if (absl::Status s = runtime.ResumeLogCopies(
+          CallContext::WithTimeout(kStartupProbeTimeout));
+      !s.ok()) {
+    LOG(WARNING) << "cannot resume container log copies yet: " << s;
+  }
   std::unique_ptr<v1::RuntimeService::Service> runtime_grpc =
       NewRuntimeServiceGrpc(&runtime);
   std::unique_ptr<v1::ImageService::Service> image_grpc =

@@ -90,6 +90,11 @@ class FakeDockerClient : public DockerClient {
   //    keys or unknown statuses: InvalidArgument ("Invalid filter ...").
   absl::StatusOr<std::string> CreateContainer(
       const ContainerCreateConfig& config, absl::Time deadline) override;
+  // Records the resources; UpdatedResources() returns the last ones.
+  absl::Status UpdateContainerResources(const std::string& id,
+                                        const Resources& resources,
+                                        absl::Time deadline) override;
+  std::optional<Resources> UpdatedResources(const std::string& id) const;
   absl::Status StartContainer(const std::string& id,
                               absl::Time deadline) override;
   absl::Status StopContainer(const std::string& id, absl::Duration grace,
@@ -101,6 +106,22 @@ class FakeDockerClient : public DockerClient {
       const std::string& id, absl::Time deadline) override;
   absl::StatusOr<std::vector<ContainerSummary>> ListContainers(
       const ListContainersOptions& options, absl::Time deadline) override;
+
+  // Logs (fake_docker_client_logs.cc). FollowContainerLogs of an unknown
+  // container is NotFound; else it hands over the container's stored
+  // entries (AppendLogs) stamped at or after options.since (inclusive,
+  // like docker), including ones appended while it runs, and returns OK
+  // once all are delivered and the container is not running. While it
+  // runs it polls options.check every 5 ms (returning its status if not
+  // OK) and fails with DeadlineExceeded past the deadline.
+  absl::Status FollowContainerLogs(const LogStreamOptions& options,
+                                   absl::Time deadline) override;
+  absl::StatusOr<std::string> CreateExec(const ExecCreateConfig& config,
+                                         absl::Time deadline) override;
+  absl::Status StartExec(const std::string& exec_id, const ExecOutput& out,
+                         absl::Time deadline) override;
+  absl::StatusOr<ExecInspect> InspectExec(const std::string& exec_id,
+                                          absl::Time deadline) override;
 
   // Where per-container files (resolv.conf) go; set it before creating
   // containers. Unset, a temp dir is made on first use and removed with
@@ -117,6 +138,57 @@ class FakeDockerClient : public DockerClient {
   void SetContainerState(const std::string& id, ContainerState state);
   // The exit code StopContainer gives (137 for a SIGKILLed container).
   void SetStopExitCode(int exit_code);
+
+  // Adds output to a container's log (ID, name or prefix; an unknown one
+  // is stored under `id` as given), as its logging driver would.
+  void AppendLogs(const std::string& id, std::vector<LogEntry> entries);
+  // Makes every FollowContainerLogs running now fail with `status` after
+  // delivering what it has, as when dockerd goes away mid-stream.
+  void BreakLogStreams(absl::Status status);
+  // FollowContainerLogs calls in call order, without the callbacks.
+  std::vector<LogStreamOptions> LogFollowCalls() const;
+  // FollowContainerLogs calls running right now.
+  int ActiveLogFollows() const;
+
+  // Exec (fake_docker_client_exec.cc), behaving like dockerd 20.10:
+  //  - CreateExec: NotFound "No such container: <id>"; FailedPrecondition
+  //    "Container <id> is not running" unless it runs; InvalidArgument "No
+  //    exec command specified" for an empty command. Returns a 64-hex ID.
+  //  - StartExec: NotFound "No such exec instance: <id>" if unknown (or
+  //    its container stopped since); an exec started before gets docker's
+  //    in-band "Error: Exec command <id> has already run\r\n" on stdout.
+  //    Else it plays the script of the command (SetExecScript): stdout,
+  //    then stderr (TTY: both to on_stdout), in pieces of at most 64 KiB;
+  //    then, for a script with a process, waits for that process, polling
+  //    out.check every 5 ms (returning its status if not OK) and failing
+  //    with DeadlineExceeded past the deadline -- leaving the exec running,
+  //    as docker does.
+  //  - InspectExec: NotFound if unknown; running, exit code (unset until
+  //    the exit) and pid, reaping the script's process first if it ended.
+  struct FakeExec {
+    std::string stdout_data = {};
+    std::string stderr_data = {};
+    int exit_code = 0;
+    // After its output the exec runs this long, or until killed. Such an
+    // exec is a real child process of this process (`sleep`, in a session
+    // of its own as runc makes exec processes), so that kill(2) of the pid
+    // InspectExec reports works; the fake reaps it, as the shim does, and
+    // a killed exec exits with 128 + the signal. Without either, the exec
+    // has no process and reports pid 0.
+    absl::Duration runs_for = absl::ZeroDuration();
+    bool until_killed = false;
+    // Reported by InspectExec instead of the real pid when set (to test a
+    // caller's guard against a reused pid).
+    int reported_pid = 0;
+  };
+  // Scripts execs whose command, joined with ' ', is `cmd`. Unscripted
+  // commands behave like docker's exec of a missing binary: "OCI runtime
+  // exec failed: ..." on stdout, exit code 126.
+  void SetExecScript(const std::string& cmd, FakeExec exec);
+  // Every CreateExec call's config, in call order.
+  std::vector<ExecCreateConfig> ExecCreateCalls() const;
+  // Processes of scripted execs that are alive (not yet reaped) now.
+  int LiveExecProcesses() const;
 
   // Replies returned by Version() / Info().
   void SetVersion(VersionInfo v);
@@ -191,7 +263,8 @@ class FakeDockerClient : public DockerClient {
     std::string network_mode;
     std::string ipc_mode;
     std::string pid_mode;
-    std::string dir;  // per-container files
+    std::optional<Resources> updated;  // the last UpdateContainerResources
+    std::string dir;                   // per-container files
     std::string resolv_conf_path;
     std::string sandbox_key;  // once started
     std::string ip_address;   // while running on the bridge
@@ -226,6 +299,35 @@ class FakeDockerClient : public DockerClient {
   std::string state_dir_ ABSL_GUARDED_BY(mu_);
   bool own_state_dir_ ABSL_GUARDED_BY(mu_) = false;  // remove it at the end
   int stop_exit_code_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::vector<LogEntry>> logs_ ABSL_GUARDED_BY(mu_);
+  std::vector<LogStreamOptions> log_follow_calls_ ABSL_GUARDED_BY(mu_);
+  int active_log_follows_ ABSL_GUARDED_BY(mu_) = 0;
+  // BreakLogStreams bumps the generation; followers of an older one fail.
+  int64_t log_break_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status log_break_status_ ABSL_GUARDED_BY(mu_);
+
+  struct FakeExecState {
+    std::string id;
+    std::string container_id;
+    ExecCreateConfig config;
+    FakeExec script;
+    bool started = false;
+    bool running = false;
+    std::optional<int> exit_code;
+    int pid = 0;  // the real process, while not reaped; else as reported
+  };
+  // Updates a running exec: reaps its process if it ended.
+  void ReapExecLocked(FakeExecState& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Kills and reaps whatever exec processes are left (at destruction).
+  struct ExecChildren {
+    std::set<int> pids;
+    ~ExecChildren();
+  };
+  std::map<std::string, FakeExec> exec_scripts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, FakeExecState> execs_ ABSL_GUARDED_BY(mu_);
+  std::vector<ExecCreateConfig> exec_create_calls_ ABSL_GUARDED_BY(mu_);
+  int64_t exec_serial_ ABSL_GUARDED_BY(mu_) = 0;
+  ExecChildren exec_children_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cri_dockerd::docker

@@ -189,6 +189,25 @@ absl::StatusOr<std::string> FakeDockerClient::CreateContainer(
   return id;
 }
 
+absl::Status FakeDockerClient::UpdateContainerResources(
+    const std::string& ref, const Resources& resources, absl::Time deadline) {
+  if (absl::Status s = Enter("UpdateContainerResources", deadline); !s.ok()) {
+    return s;
+  }
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(const std::string id, ResolveContainerLocked(ref));
+  containers_[id].updated = resources;
+  return absl::OkStatus();
+}
+
+std::optional<Resources> FakeDockerClient::UpdatedResources(
+    const std::string& ref) const {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::string> id = ResolveContainerLocked(ref);
+  if (!id.ok()) return std::nullopt;
+  return containers_.at(*id).updated;
+}
+
 absl::Status FakeDockerClient::StartContainer(const std::string& ref,
                                               absl::Time deadline) {
   if (absl::Status s = Enter("StartContainer", deadline); !s.ok()) return s;

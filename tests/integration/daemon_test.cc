@@ -138,14 +138,14 @@ TEST_F(DaemonTest, VerboseStatusDescribesConfig) {
 
 TEST_F(DaemonTest, UnimplementedRpcsSayWhich) {
   StartDaemon();
-  v1::CreateContainerResponse resp;
-  grpc::Status s = runtime_->CreateContainer(Ctx().get(), {}, &resp);
+  v1::PortForwardResponse resp;
+  grpc::Status s = runtime_->PortForward(Ctx().get(), {}, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("CreateContainer"), std::string::npos);
-  v1::ExecSyncResponse exec;
-  s = runtime_->ExecSync(Ctx().get(), {}, &exec);
+  EXPECT_NE(s.error_message().find("PortForward"), std::string::npos);
+  v1::ListContainerStatsResponse stats;
+  s = runtime_->ListContainerStats(Ctx().get(), {}, &stats);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("ExecSync"), std::string::npos);
+  EXPECT_NE(s.error_message().find("ListContainerStats"), std::string::npos);
 }
 
 TEST_F(DaemonTest, SocketIsGroupDockerMode0660) {

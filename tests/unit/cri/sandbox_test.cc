@@ -7,96 +7,16 @@
 #include "cri/runtime_service.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
-#include "tests/unit/cri/fake_network_plugin.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/unit/cri/pod_fixture.h"
 
 namespace cri_dockerd {
 namespace {
 
 using docker::FakeDockerClient;
-using testing_util::FakeNetworkPlugin;
-using testing_util::TempDir;
 
-constexpr char kPauseId[] =
-    "sha256:3333333333333333333333333333333333333333333333333333333333333333";
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class SandboxTest : public testing::Test {
- protected:
-  SandboxTest() {
-    docker::ImageInspect pause;
-    pause.id = kPauseId;
-    pause.repo_tags = {"registry.k8s.io/pause:3.10"};
-    pause.size = 700000;
-    docker_.AddImage(pause);
-    docker_.SetStateDir(state_dir_.path());
-    docker::SystemInfo info;
-    info.cgroup_driver = "cgroupfs";
-    info.runtimes = {"runc", "kata"};
-    info.default_runtime = "runc";
-    info.docker_root_dir = state_dir_.path();
-    docker_.SetInfo(info);
-    options_.root_directory = root_dir_.path();
-    options_.request_timeout = absl::Seconds(30);
-    images_ = std::make_unique<ImageService>(&docker_, options_,
-                                             image::RegistryCredentials());
-    checkpoints_ = std::make_unique<store::CheckpointStore>(root_dir_.path());
-    service_ = std::make_unique<RuntimeService>(&docker_, &net_, images_.get(),
-                                                checkpoints_.get(), options_);
-  }
-
-  CallContext Ctx() { return CallContext::WithTimeout(absl::Seconds(20)); }
-
-  static v1::RunPodSandboxRequest Request(const std::string& name = "web") {
-    v1::RunPodSandboxRequest req;
-    v1::PodSandboxConfig* c = req.mutable_config();
-    c->mutable_metadata()->set_name(name);
-    c->mutable_metadata()->set_namespace_("default");
-    c->mutable_metadata()->set_uid("uid-" + name);
-    c->mutable_metadata()->set_attempt(1);
-    c->set_hostname(name + "-host");
-    (*c->mutable_labels())["app"] = "web";
-    (*c->mutable_labels())["io.kubernetes.pod.name"] = name;
-    (*c->mutable_annotations())["note"] = "hello";
-    auto* port = c->add_port_mappings();
-    port->set_protocol(v1::UDP);
-    port->set_container_port(53);
-    port->set_host_port(5353);
-    port->set_host_ip("127.0.0.1");
-    c->mutable_dns_config()->add_servers("10.96.0.10");
-    c->mutable_linux()->mutable_security_context();
-    return req;
-  }
-
-  absl::StatusOr<std::string> Run(const v1::RunPodSandboxRequest& req) {
-    absl::StatusOr<v1::RunPodSandboxResponse> resp =
-        service_->RunPodSandbox(Ctx(), req);
-    if (!resp.ok()) return resp.status();
-    return resp->pod_sandbox_id();
-  }
-
-  // Nothing of a failed run may be left: no container, no checkpoint.
-  void ExpectNothingLeft() {
-    EXPECT_TRUE(docker_.ContainerIds().empty());
-    absl::StatusOr<std::vector<std::string>> cps = checkpoints_->List();
-    ASSERT_TRUE(cps.ok());
-    EXPECT_TRUE(cps->empty());
-  }
-
-  TempDir state_dir_, root_dir_;
-  FakeDockerClient docker_;
-  FakeNetworkPlugin net_;
-  RuntimeOptions options_;
-  std::unique_ptr<ImageService> images_;
-  std::unique_ptr<store::CheckpointStore> checkpoints_;
-  std::unique_ptr<RuntimeService> service_;
-};
+using testing_util::kPauseId;
+using testing_util::Read;
+using SandboxTest = testing_util::PodTest;
 
 TEST_F(SandboxTest, InfraContainerLooksLikeTheGoShims) {
   absl::StatusOr<std::string> id = Run(Request());

@@ -1,0 +1,137 @@
+// ContainerStatus: CREATED / RUNNING / EXITED with times in ns, exit code
+// and reason (Completed, Error, OOMKilled, ContainerCannotRun), the image
+// by name and ID, mounts, log path, labels and annotations, and the
+// identity of the running process (read from /proc, no docker exec).
+// Read-only.
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "common/status_macros.h"
+#include "cri/naming.h"
+#include "cri/runtime_service.h"
+
+namespace cri_dockerd {
+namespace {
+
+// docker's zero time ("0001-01-01T00:00:00Z") and parse failures are 0.
+int64_t Nanos(const std::string& rfc3339) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err) ||
+      t < absl::UnixEpoch()) {
+    return 0;
+  }
+  return absl::ToUnixNanos(t);
+}
+
+// uid, gid and supplementary groups of a live process.
+bool ReadUser(int pid, v1::LinuxContainerUser* user) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  if (!in) return false;
+  std::string line;
+  bool found = false;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (f.size() >= 2 && f[0] == "Uid:") {
+      int64_t v = 0;
+      found = absl::SimpleAtoi(f[1], &v);
+      user->set_uid(v);
+    } else if (f.size() >= 2 && f[0] == "Gid:") {
+      int64_t v = 0;
+      if (absl::SimpleAtoi(f[1], &v)) user->set_gid(v);
+    } else if (!f.empty() && f[0] == "Groups:") {
+      for (size_t i = 1; i < f.size(); ++i) {
+        int64_t g = 0;
+        if (absl::SimpleAtoi(f[i], &g)) user->add_supplemental_groups(g);
+      }
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+v1::ContainerState RuntimeService::CriState(const docker::ContainerState& s) {
+  if (s.running || s.paused || s.restarting) return v1::CONTAINER_RUNNING;
+  // A container docker failed to start stays "created" with an exit code.
+  if (s.status == "created") {
+    return s.exit_code != 0 ? v1::CONTAINER_EXITED : v1::CONTAINER_CREATED;
+  }
+  if (s.status == "exited" || s.status == "dead") return v1::CONTAINER_EXITED;
+  return v1::CONTAINER_UNKNOWN;
+}
+
+absl::StatusOr<v1::ContainerStatusResponse> RuntimeService::ContainerStatus(
+    const CallContext& ctx, const v1::ContainerStatusRequest& req) {
+  ASSIGN_OR_RETURN(docker::ContainerInspect c,
+                   FindContainer(ctx, req.container_id()));
+  v1::ContainerStatusResponse resp;
+  v1::ContainerStatus* st = resp.mutable_status();
+  st->set_id(c.id);
+  if (absl::StatusOr<NameParts> parts = ParseName(c.name); parts.ok()) {
+    st->mutable_metadata()->set_name(parts->container);
+    st->mutable_metadata()->set_attempt(parts->attempt);
+  }
+  st->set_state(CriState(c.state));
+  st->set_created_at(Nanos(c.created));
+  st->set_started_at(Nanos(c.state.started_at));
+  st->set_finished_at(Nanos(c.state.finished_at));
+  st->set_exit_code(c.state.exit_code);
+  if (st->state() == v1::CONTAINER_EXITED) {
+    if (st->finished_at() == 0 && c.state.exit_code != 0) {
+      // Never ran: docker could not start it.
+      st->set_reason("ContainerCannotRun");
+      st->set_started_at(st->created_at());
+      st->set_finished_at(st->created_at());
+    } else if (c.state.oom_killed) {
+      st->set_reason("OOMKilled");
+    } else {
+      st->set_reason(c.state.exit_code == 0 ? "Completed" : "Error");
+    }
+    st->set_message(c.state.error);
+  }
+  // The image as the pod named it, and its ID (what PullImage returned).
+  st->mutable_image()->set_image(c.config_image);
+  st->set_image_id(c.image);
+  st->set_image_ref(c.image);
+  absl::StatusOr<docker::ImageInspect> image =
+      docker_->InspectImage(c.image, DockerDeadline(ctx));
+  if (image.ok()) {
+    if (!image->repo_tags.empty()) {
+      st->mutable_image()->set_image(image->repo_tags[0]);
+    }
+    if (!image->repo_digests.empty()) st->set_image_ref(image->repo_digests[0]);
+  }
+  for (const docker::MountPoint& m : c.mounts) {
+    v1::Mount* mount = st->add_mounts();
+    mount->set_host_path(m.source);
+    mount->set_container_path(m.destination);
+    mount->set_readonly(!m.rw);
+    if (m.propagation == "rslave" || m.propagation == "slave") {
+      mount->set_propagation(v1::PROPAGATION_HOST_TO_CONTAINER);
+    } else if (m.propagation == "rshared" || m.propagation == "shared") {
+      mount->set_propagation(v1::PROPAGATION_BIDIRECTIONAL);
+    }
+  }
+  auto [labels, annotations] = ExtractLabels(c.labels);
+  st->mutable_labels()->insert(labels.begin(), labels.end());
+  st->mutable_annotations()->insert(annotations.begin(), annotations.end());
+  if (auto path = c.labels.find(kLogPathLabel); path != c.labels.end()) {
+    st->set_log_path(path->second);
+  }
+  if (c.state.running && c.state.pid > 0) {
+    v1::LinuxContainerUser user;
+    if (ReadUser(c.state.pid, &user)) {
+      *st->mutable_user()->mutable_linux() = std::move(user);
+    }
+  }
+  if (req.verbose()) (*resp.mutable_info())["info"] = c.raw_json;
+  return resp;
+}
+
+}  // namespace cri_dockerd

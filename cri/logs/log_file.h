@@ -1,0 +1,61 @@
+// The CRI log file one container's output is copied into: created with
+// its directory if missing, appended to, reopened at the same path after
+// kubelet renamed it for rotation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+
+namespace cri_dockerd::logs {
+
+// InvalidArgument unless `path` is absolute, names a file (no trailing
+// '/') and contains no "..": only the path kubelet gave is ever written.
+absl::Status ValidateLogPath(absl::string_view path);
+
+// Thread-safe: Write and Reopen may race (the copier writes while a CRI
+// call reopens); a write goes wholly to the old or the new file.
+class LogFile {
+ public:
+  // Opens `path` for appending (O_APPEND, mode 0640 when created),
+  // creating missing parent directories (0755). A symlink there -- the Go
+  // cri-dockerd linked the CRI log path to docker's json-file log -- is
+  // replaced by a regular file, never written through. FailedPrecondition
+  // if something else than a file is there.
+  static absl::StatusOr<std::unique_ptr<LogFile>> Open(std::string path);
+  ~LogFile();
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+
+  // Appends all of `data` with one write(2) where possible. Errors (disk
+  // full) are returned, and what was written of `data` is cut off again
+  // so that no torn line stays; later writes are tried afresh.
+  absl::Status Write(absl::string_view data);
+  // Opens the path again (creating the file) and directs later writes
+  // there, then closes the old file. On failure the old file stays in use.
+  absl::Status Reopen();
+  // Cuts the file to `size` bytes (a torn last line).
+  absl::Status Truncate(uint64_t size);
+  // Closes the file; later writes fail.
+  void Close();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit LogFile(std::string path, int fd)
+      : path_(std::move(path)), fd_(fd) {}
+  // Opens path_ as Open describes; returns the fd.
+  static absl::StatusOr<int> OpenPath(const std::string& path);
+
+  const std::string path_;
+  absl::Mutex mu_;
+  int fd_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cri_dockerd::logs

@@ -1,0 +1,55 @@
+// Plain structs for running a command in a container through docker's exec
+// API (POST /containers/{id}/exec, POST /exec/{id}/start, GET
+// /exec/{id}/json), as cri/ needs them for ExecSync. No JSON or HTTP here.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace cri_dockerd::docker {
+
+// POST /containers/{id}/exec. Stdin is never attached: the exec's stdin is
+// closed.
+struct ExecCreateConfig {
+  std::string container_id = {};  // ID or name
+  std::vector<std::string> cmd = {};
+  bool attach_stdout = true;
+  bool attach_stderr = true;
+  // A TTY exec has one raw output stream (stderr merged into it, "\r\n"
+  // line ends); StartExec must then be told so (ExecOutput::tty).
+  bool tty = false;
+};
+
+// How StartExec hands over the exec's output as it arrives. Callbacks run
+// on the calling thread, in order; chunk boundaries are arbitrary.
+struct ExecOutput {
+  // As created (ExecCreateConfig::tty): raw stream instead of docker's
+  // multiplexed one; all of it goes to on_stdout.
+  bool tty = false;
+  std::function<void(absl::string_view chunk)> on_stdout = nullptr;
+  std::function<void(absl::string_view chunk)> on_stderr = nullptr;
+  // Polled at least every 100 ms whether or not output arrives; a non-OK
+  // status ends the call with that status (the exec's process keeps
+  // running: docker does not kill it when the client goes). May be empty.
+  std::function<absl::Status()> check = nullptr;
+};
+
+// GET /exec/{id}/json
+struct ExecInspect {
+  std::string id;
+  std::string container_id;
+  bool running = false;
+  // Unset until the process has exited (docker's null), and for an exec
+  // never started.
+  std::optional<int> exit_code;
+  // The process's pid in the host's pid namespace; 0 before it started.
+  // Docker keeps reporting it after the exit (the pid may be reused).
+  int pid = 0;
+};
+
+}  // namespace cri_dockerd::docker

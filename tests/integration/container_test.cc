@@ -1,0 +1,321 @@
+// Containers end to end through the CRI: the real binary, the real dockerd
+// and the lab's busybox. What a container sees of its security context,
+// its cgroup limits, its CRI log file (with rotation) and how it ended.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/daemon_process.h"
+#include "tests/integration/private_dockerd.h"
+
+namespace cri_dockerd::testing_support {
+namespace {
+
+namespace v1 = ::runtime::v1;
+
+constexpr char kDockerSocket[] = "/var/run/docker.sock";
+constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class ContainerTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
+    socket_ = dir_.path() + "/cri.sock";
+    log_dir_ = dir_.path() + "/pods";
+    daemon_ = DaemonProcess::StartCriDockerd(
+        socket_, {"--cni-conf-dir", dir_.path(), "--cri-dockerd-root-directory",
+                  dir_.path() + "/root"});
+    ASSERT_TRUE(WaitUntilServing("unix://" + socket_, absl::Seconds(20)).ok())
+        << daemon_->Output();
+    runtime_ = v1::RuntimeService::NewStub(Dial("unix://" + socket_));
+    images_ = v1::ImageService::NewStub(Dial("unix://" + socket_));
+    v1::PullImageRequest pull;
+    pull.mutable_image()->set_image(kBusybox);
+    v1::PullImageResponse pulled;
+    ASSERT_TRUE(
+        images_->PullImage(Ctx(absl::Minutes(2)).get(), pull, &pulled).ok());
+    // Host network: these tests are about containers, not CNI.
+    sandbox_config_.mutable_metadata()->set_name("ctr");
+    sandbox_config_.mutable_metadata()->set_namespace_("crid-it");
+    sandbox_config_.mutable_metadata()->set_uid(absl::StrCat("u", getpid()));
+    sandbox_config_.set_log_directory(log_dir_);
+    sandbox_config_.mutable_linux()
+        ->mutable_security_context()
+        ->mutable_namespace_options()
+        ->set_network(v1::NODE);
+    v1::RunPodSandboxRequest run;
+    *run.mutable_config() = sandbox_config_;
+    v1::RunPodSandboxResponse resp;
+    grpc::Status s =
+        runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message() << daemon_->Output();
+    sandbox_ = resp.pod_sandbox_id();
+  }
+  void TearDown() override {
+    if (!sandbox_.empty()) {
+      v1::StopPodSandboxRequest stop;
+      stop.set_pod_sandbox_id(sandbox_);
+      v1::StopPodSandboxResponse sr;
+      runtime_->StopPodSandbox(Ctx(absl::Seconds(60)).get(), stop, &sr);
+      v1::RemovePodSandboxRequest rm;
+      rm.set_pod_sandbox_id(sandbox_);
+      v1::RemovePodSandboxResponse rr;
+      runtime_->RemovePodSandbox(Ctx(absl::Seconds(60)).get(), rm, &rr);
+    }
+  }
+
+  v1::ContainerConfig Config(const std::string& name, const std::string& sh) {
+    v1::ContainerConfig c;
+    c.mutable_metadata()->set_name(name);
+    c.mutable_image()->set_image(kBusybox);
+    c.add_command("sh");
+    c.add_args("-c");
+    c.add_args(sh);
+    c.set_log_path(name + ".log");
+    return c;
+  }
+  // Creates and starts; returns the ID ("" on failure, with a test error).
+  std::string Start(const v1::ContainerConfig& config,
+                    bool expect_start_ok = true) {
+    v1::CreateContainerRequest create;
+    create.set_pod_sandbox_id(sandbox_);
+    *create.mutable_config() = config;
+    *create.mutable_sandbox_config() = sandbox_config_;
+    v1::CreateContainerResponse created;
+    grpc::Status s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(),
+                                               create, &created);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    if (!s.ok()) return "";
+    v1::StartContainerRequest start;
+    start.set_container_id(created.container_id());
+    v1::StartContainerResponse started;
+    s = runtime_->StartContainer(Ctx(absl::Minutes(1)).get(), start, &started);
+    EXPECT_EQ(s.ok(), expect_start_ok) << s.error_message();
+    return created.container_id();
+  }
+  v1::ContainerStatus Status(const std::string& id) {
+    v1::ContainerStatusRequest req;
+    req.set_container_id(id);
+    v1::ContainerStatusResponse resp;
+    grpc::Status s = runtime_->ContainerStatus(Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.status();
+  }
+  // Polls until the container has exited (or 30 s pass).
+  v1::ContainerStatus WaitExited(const std::string& id) {
+    v1::ContainerStatus st;
+    for (int i = 0; i < 300; ++i) {
+      st = Status(id);
+      if (st.state() == v1::CONTAINER_EXITED) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return st;
+  }
+  // The CRI log's content once it contains `marker` (or after 10 s).
+  std::string LogWith(const std::string& path, const std::string& marker) {
+    std::string text;
+    for (int i = 0; i < 100; ++i) {
+      text = ReadFile(path);
+      if (absl::StrContains(text, marker)) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return text;
+  }
+
+  ScratchDir dir_;
+  std::string socket_, log_dir_, sandbox_;
+  v1::PodSandboxConfig sandbox_config_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<v1::RuntimeService::Stub> runtime_;
+  std::unique_ptr<v1::ImageService::Stub> images_;
+};
+
+TEST_F(ContainerTest, LogLinesLandInTheCriLogFileInCriFormat) {
+  const std::string id =
+      Start(Config("logger", "echo hello-out; echo hello-err >&2; sleep 1"));
+  ASSERT_FALSE(id.empty());
+  const std::string path = log_dir_ + "/logger.log";
+  EXPECT_EQ(Status(id).log_path(), path);
+  const std::string text = LogWith(path, "hello-err");
+  // "<RFC3339Nano> stdout F hello-out"
+  EXPECT_NE(text.find(" stdout F hello-out\n"), std::string::npos)
+      << text << daemon_->Output();
+  EXPECT_NE(text.find(" stderr F hello-err\n"), std::string::npos) << text;
+  // "2026-11-22T01:37:17.100263307Z ": RFC 3339 with nanoseconds.
+  EXPECT_EQ(text.find("Z "), 29u) << text;
+}
+
+TEST_F(ContainerTest, ReopenAfterRotationLosesNothing) {
+  const std::string id =
+      Start(Config("rotator",
+                   "i=0; while [ $i -lt 40 ]; do echo line-$i; i=$((i+1)); "
+                   "sleep 0.05; done; sleep 2"));
+  ASSERT_FALSE(id.empty());
+  const std::string path = log_dir_ + "/rotator.log";
+  LogWith(path, "line-10");
+  ASSERT_EQ(rename(path.c_str(), (path + ".1").c_str()), 0);
+  v1::ReopenContainerLogRequest reopen;
+  reopen.set_container_id(id);
+  v1::ReopenContainerLogResponse resp;
+  grpc::Status s = runtime_->ReopenContainerLog(Ctx().get(), reopen, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string second = LogWith(path, "line-39");
+  const std::string all = ReadFile(path + ".1") + second;
+  for (int i = 0; i < 40; ++i) {
+    const std::string line = absl::StrCat(" stdout F line-", i, "\n");
+    const size_t first = all.find(line);
+    EXPECT_NE(first, std::string::npos) << "lost " << line;
+    EXPECT_EQ(all.find(line, first + 1), std::string::npos) << "twice " << line;
+  }
+  EXPECT_FALSE(second.empty()) << "new lines go to the new file";
+}
+
+TEST_F(ContainerTest, SecurityContextAsSeenFromInside) {
+  v1::ContainerConfig c =
+      Config("secure",
+             "id; grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; "
+             "echo rootfs=$(touch /probe 2>/dev/null && echo rw || echo ro); "
+             "grep ' /data ' /proc/self/mountinfo; sleep 1");
+  auto* sc = c.mutable_linux()->mutable_security_context();
+  sc->mutable_run_as_user()->set_value(1234);
+  sc->mutable_run_as_group()->set_value(4321);
+  sc->add_supplemental_groups(555);
+  sc->set_readonly_rootfs(true);
+  sc->set_no_new_privs(true);
+  sc->mutable_capabilities()->add_drop_capabilities("ALL");
+  sc->mutable_capabilities()->add_add_capabilities("NET_BIND_SERVICE");
+  sc->mutable_seccomp()->set_profile_type(v1::SecurityProfile::RuntimeDefault);
+  const std::string host_dir = dir_.path() + "/data";
+  auto* m = c.add_mounts();
+  m->set_host_path(host_dir);  // missing: created like docker -v does
+  m->set_container_path("/data");
+  m->set_readonly(true);
+  const std::string id = Start(c);
+  ASSERT_FALSE(id.empty());
+  const std::string text = LogWith(log_dir_ + "/secure.log", "/data");
+  EXPECT_NE(text.find("uid=1234 gid=4321 groups=555"), std::string::npos)
+      << text;
+  // ALL dropped, NET_BIND_SERVICE (bit 10) added: the bounding set.
+  EXPECT_NE(text.find("CapBnd:\t0000000000000400"), std::string::npos) << text;
+  EXPECT_NE(text.find("NoNewPrivs:\t1"), std::string::npos) << text;
+  EXPECT_NE(text.find("Seccomp:\t2"), std::string::npos) << "filtered" << text;
+  EXPECT_NE(text.find("rootfs=ro"), std::string::npos) << text;
+  EXPECT_NE(text.find(" /data ro"), std::string::npos) << text;
+  struct stat st;
+  EXPECT_EQ(stat(host_dir.c_str(), &st), 0) << "host path created";
+}
+
+TEST_F(ContainerTest, ResourcesReachTheCgroup) {
+  v1::ContainerConfig c = Config("limited", "sleep 30");
+  auto* r = c.mutable_linux()->mutable_resources();
+  r->set_memory_limit_in_bytes(64 << 20);
+  r->set_cpu_shares(256);
+  r->set_cpu_period(100000);
+  r->set_cpu_quota(50000);
+  const std::string id = Start(c);
+  ASSERT_FALSE(id.empty());
+  // cgroupfs driver, no parent: docker puts it under /docker/<id>.
+  const std::string v1_memory =
+      "/sys/fs/cgroup/memory/docker/" + id + "/memory.limit_in_bytes";
+  const std::string v2_memory = "/sys/fs/cgroup/docker/" + id + "/memory.max";
+  std::string memory = ReadFile(v1_memory);
+  if (memory.empty()) memory = ReadFile(v2_memory);
+  ASSERT_FALSE(memory.empty()) << "no memory cgroup file for " << id;
+  EXPECT_EQ(std::stoll(memory), 64LL << 20);
+  const std::string quota =
+      ReadFile("/sys/fs/cgroup/cpu/docker/" + id + "/cpu.cfs_quota_us");
+  if (!quota.empty()) {
+    EXPECT_EQ(std::stoll(quota), 50000);
+  }
+  // Live update.
+  v1::UpdateContainerResourcesRequest up;
+  up.set_container_id(id);
+  up.mutable_linux()->set_memory_limit_in_bytes(96 << 20);
+  v1::UpdateContainerResourcesResponse ur;
+  grpc::Status s = runtime_->UpdateContainerResources(Ctx().get(), up, &ur);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  memory = ReadFile(v1_memory);
+  if (memory.empty()) memory = ReadFile(v2_memory);
+  EXPECT_EQ(std::stoll(memory), 96LL << 20);
+}
+
+TEST_F(ContainerTest, ExitReasons) {
+  v1::ContainerStatus ok = WaitExited(Start(Config("clean", "exit 0")));
+  EXPECT_EQ(ok.reason(), "Completed");
+  EXPECT_EQ(ok.exit_code(), 0);
+  EXPECT_GT(ok.finished_at(), ok.started_at());
+
+  v1::ContainerStatus bad = WaitExited(Start(Config("failing", "exit 7")));
+  EXPECT_EQ(bad.reason(), "Error");
+  EXPECT_EQ(bad.exit_code(), 7);
+
+  v1::ContainerConfig oom =
+      Config("oom", "dd if=/dev/zero of=/dev/null bs=64M count=1");
+  oom.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(16 << 20);
+  v1::ContainerStatus killed = WaitExited(Start(oom));
+  EXPECT_EQ(killed.reason(), "OOMKilled") << killed.exit_code();
+
+  v1::ContainerConfig cannot = Config("cannot", "");
+  cannot.clear_command();
+  cannot.clear_args();
+  cannot.add_command("/no/such/binary");
+  const std::string id = Start(cannot, /*expect_start_ok=*/false);
+  v1::ContainerStatus never = Status(id);
+  EXPECT_EQ(never.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(never.reason(), "ContainerCannotRun") << never.message();
+  EXPECT_NE(never.message().find("/no/such/binary"), std::string::npos);
+}
+
+TEST_F(ContainerTest, StopRemoveAndBadInput) {
+  const std::string id = Start(Config("sleeper",
+                                      "trap 'exit 0' TERM; "
+                                      "while true; do sleep 0.1; done"));
+  ASSERT_FALSE(id.empty());
+  v1::StopContainerRequest stop;
+  stop.set_container_id(id);
+  stop.set_timeout(10);
+  v1::StopContainerResponse sr;
+  const absl::Time t0 = absl::Now();
+  ASSERT_TRUE(
+      runtime_->StopContainer(Ctx(absl::Seconds(30)).get(), stop, &sr).ok());
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(5)) << "TERM handled at once";
+  EXPECT_EQ(Status(id).exit_code(), 0);
+  EXPECT_TRUE(runtime_->StopContainer(Ctx().get(), stop, &sr).ok());
+  v1::RemoveContainerRequest rm;
+  rm.set_container_id(id);
+  v1::RemoveContainerResponse rr;
+  ASSERT_TRUE(runtime_->RemoveContainer(Ctx().get(), rm, &rr).ok());
+  EXPECT_NE(access((log_dir_ + "/sleeper.log").c_str(), F_OK), 0)
+      << "log path cleaned";
+  EXPECT_TRUE(runtime_->RemoveContainer(Ctx().get(), rm, &rr).ok());
+
+  v1::CreateContainerRequest create;
+  create.set_pod_sandbox_id("ffffffffffff");
+  *create.mutable_config() = Config("orphan", "true");
+  *create.mutable_sandbox_config() = sandbox_config_;
+  v1::CreateContainerResponse cr;
+  EXPECT_EQ(runtime_->CreateContainer(Ctx().get(), create, &cr).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  create.set_pod_sandbox_id(sandbox_);
+  auto* m = create.mutable_config()->add_mounts();
+  m->set_host_path("relative/path");
+  m->set_container_path("/x");
+  EXPECT_EQ(runtime_->CreateContainer(Ctx().get(), create, &cr).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace cri_dockerd::testing_support

@@ -1,0 +1,296 @@
+// ExecSync end to end: the real binary over gRPC, the real dockerd, the
+// lab's busybox in a host-network pod. Output and exit code; timeouts that
+// kill the command (checked by scanning the host's /proc for it); 100
+// timed-out execs, 10 at a time, leaving nothing behind (the issue asks
+// for 1,000: at ~1.1 s per round of 10 that is ~2 minutes, too slow for
+// CI; CRID_TIMED_OUT_EXECS=1000 runs it); bad input.
+#include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/daemon_process.h"
+#include "tests/integration/private_dockerd.h"
+
+namespace cri_dockerd::testing_support {
+namespace {
+
+namespace v1 = ::runtime::v1;
+
+constexpr char kDockerSocket[] = "/var/run/docker.sock";
+constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
+// CRID_TIMED_OUT_EXECS=1000 runs the issue's full count.
+int TimedOutExecs() {
+  const char* env = getenv("CRID_TIMED_OUT_EXECS");
+  return env != nullptr && atoi(env) > 0 ? atoi(env) : 100;
+}
+constexpr int kParallel = 10;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Pids of the host's processes running `argv` (as /proc/<pid>/cmdline has
+// it) in the cgroup of the container with ID `container_id`.
+std::vector<int> ProcessesIn(const std::string& container_id,
+                             const std::vector<std::string>& argv) {
+  std::string want;
+  for (const std::string& a : argv)
+    absl::StrAppend(&want, a, std::string(1, '\0'));
+  std::vector<int> out;
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return out;
+  while (const dirent* e = readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (ReadFile("/proc/" + name + "/cmdline") != want) continue;
+    if (!absl::StrContains(ReadFile("/proc/" + name + "/cgroup"),
+                           container_id)) {
+      continue;
+    }
+    out.push_back(std::stoi(name));
+  }
+  closedir(dir);
+  return out;
+}
+
+class ExecSyncTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
+    socket_ = dir_.path() + "/cri.sock";
+    daemon_ = DaemonProcess::StartCriDockerd(
+        socket_, {"--cni-conf-dir", dir_.path(), "--cri-dockerd-root-directory",
+                  dir_.path() + "/root"});
+    ASSERT_TRUE(WaitUntilServing("unix://" + socket_, absl::Seconds(20)).ok())
+        << daemon_->Output();
+    runtime_ = v1::RuntimeService::NewStub(Dial("unix://" + socket_));
+    images_ = v1::ImageService::NewStub(Dial("unix://" + socket_));
+    v1::PullImageRequest pull;
+    pull.mutable_image()->set_image(kBusybox);
+    v1::PullImageResponse pulled;
+    grpc::Status s =
+        images_->PullImage(Ctx(absl::Minutes(2)).get(), pull, &pulled);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    // Host network: no CNI needed for exec.
+    sandbox_config_.mutable_metadata()->set_name("exec");
+    sandbox_config_.mutable_metadata()->set_namespace_("crid-it");
+    sandbox_config_.mutable_metadata()->set_uid(absl::StrCat("x", getpid()));
+    sandbox_config_.mutable_linux()
+        ->mutable_security_context()
+        ->mutable_namespace_options()
+        ->set_network(v1::NODE);
+    v1::RunPodSandboxRequest run;
+    *run.mutable_config() = sandbox_config_;
+    v1::RunPodSandboxResponse resp;
+    s = runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message() << daemon_->Output();
+    sandbox_ = resp.pod_sandbox_id();
+    container_ = Start("sleeper");
+    ASSERT_FALSE(container_.empty());
+  }
+  void TearDown() override {
+    if (sandbox_.empty()) return;
+    // Stopping the pod stops its containers; removing it removes them.
+    v1::StopPodSandboxRequest stop;
+    stop.set_pod_sandbox_id(sandbox_);
+    v1::StopPodSandboxResponse sr;
+    EXPECT_TRUE(
+        runtime_->StopPodSandbox(Ctx(absl::Seconds(60)).get(), stop, &sr).ok());
+    v1::RemovePodSandboxRequest rm;
+    rm.set_pod_sandbox_id(sandbox_);
+    v1::RemovePodSandboxResponse rr;
+    EXPECT_TRUE(
+        runtime_->RemovePodSandbox(Ctx(absl::Seconds(60)).get(), rm, &rr).ok());
+  }
+
+  // Creates and starts a busybox running `sleep 600`; its ID or "".
+  std::string Start(const std::string& name) {
+    v1::CreateContainerRequest create;
+    create.set_pod_sandbox_id(sandbox_);
+    *create.mutable_sandbox_config() = sandbox_config_;
+    v1::ContainerConfig* c = create.mutable_config();
+    c->mutable_metadata()->set_name(name);
+    c->mutable_image()->set_image(kBusybox);
+    for (const char* arg : {"sh", "-c", "sleep 600"}) c->add_command(arg);
+    v1::CreateContainerResponse created;
+    grpc::Status s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(),
+                                               create, &created);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    if (!s.ok()) return "";
+    v1::StartContainerRequest start;
+    start.set_container_id(created.container_id());
+    v1::StartContainerResponse started;
+    s = runtime_->StartContainer(Ctx(absl::Minutes(1)).get(), start, &started);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return s.ok() ? created.container_id() : "";
+  }
+
+  grpc::Status Exec(const std::string& id, std::vector<std::string> cmd,
+                    int64_t timeout, v1::ExecSyncResponse* resp) {
+    v1::ExecSyncRequest req;
+    req.set_container_id(id);
+    for (const std::string& a : cmd) req.add_cmd(a);
+    req.set_timeout(timeout);
+    // Like kubelet: the runtime request timeout on top of the exec's.
+    return runtime_->ExecSync(Ctx(absl::Seconds(30 + timeout)).get(), req,
+                              resp);
+  }
+
+  ScratchDir dir_;
+  std::string socket_, sandbox_, container_;
+  v1::PodSandboxConfig sandbox_config_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<v1::RuntimeService::Stub> runtime_;
+  std::unique_ptr<v1::ImageService::Stub> images_;
+};
+
+TEST_F(ExecSyncTest, StdoutStderrAndExitCode) {
+  v1::ExecSyncResponse resp;
+  grpc::Status s = Exec(
+      container_, {"sh", "-c", "echo out; echo err >&2; exit 3"}, 10, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message() << daemon_->Output();
+  EXPECT_EQ(resp.stdout(), "out\n");
+  EXPECT_EQ(resp.stderr(), "err\n");
+  EXPECT_EQ(resp.exit_code(), 3);
+  // Larger output, in many of docker's frames, arrives whole.
+  s = Exec(container_, {"sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x"},
+           10, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.stdout(), std::string(300000, 'x'));
+  EXPECT_EQ(resp.exit_code(), 0);
+}
+
+TEST_F(ExecSyncTest, TimeoutKillsTheCommandAndIsDeadlineExceeded) {
+  const absl::Time start = absl::Now();
+  v1::ExecSyncResponse resp;
+  grpc::Status s;
+  std::thread exec([&] { s = Exec(container_, {"sleep", "30"}, 1, &resp); });
+  // The scan below sees the command while it runs.
+  bool seen = false;
+  while (!seen && absl::Now() < start + absl::Milliseconds(900)) {
+    seen = !ProcessesIn(container_, {"sleep", "30"}).empty();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  exec.join();
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_TRUE(seen) << "the scan never saw sleep 30 running";
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "timed out after 1s"))
+      << s.error_message();
+  EXPECT_GE(took, absl::Seconds(1));
+  EXPECT_LT(took, absl::Seconds(3));
+  EXPECT_TRUE(ProcessesIn(container_, {"sleep", "30"}).empty())
+      << daemon_->Output();
+  RecordProperty("timed_out_exec_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(took)));
+}
+
+TEST_F(ExecSyncTest, ChildrenHoldingTheOutputAreKilledToo) {
+  // sh exits at once, but its background sleep keeps the output open.
+  v1::ExecSyncResponse resp;
+  grpc::Status s =
+      Exec(container_, {"sh", "-c", "sleep 30 & echo started"}, 2, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << s.error_message();
+  EXPECT_TRUE(ProcessesIn(container_, {"sleep", "30"}).empty())
+      << daemon_->Output();
+}
+
+TEST_F(ExecSyncTest, ManyTimedOutExecsLeaveNoProcessBehind) {
+  const int count = TimedOutExecs();
+  std::atomic<int> next{0}, deadline_exceeded{0};
+  absl::Mutex mu;
+  std::vector<std::string> other_errors;
+  absl::Duration slowest;
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kParallel; ++w) {
+    workers.emplace_back([&] {
+      while (next++ < count) {
+        const absl::Time t0 = absl::Now();
+        v1::ExecSyncResponse resp;
+        grpc::Status s = Exec(container_, {"sleep", "30"}, 1, &resp);
+        const absl::Duration took = absl::Now() - t0;
+        absl::MutexLock lock(&mu);
+        slowest = std::max(slowest, took);
+        if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+          ++deadline_exceeded;
+        } else {
+          other_errors.push_back(
+              absl::StrCat(s.error_code(), ": ", s.error_message()));
+        }
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  const absl::Duration total = absl::Now() - start;
+  EXPECT_EQ(deadline_exceeded, count) << absl::StrJoin(other_errors, "\n");
+  EXPECT_TRUE(ProcessesIn(container_, {"sleep", "30"}).empty())
+      << daemon_->Output();
+  EXPECT_LT(slowest, absl::Seconds(5));
+  // Every one was killed by the shim itself, none refused or left running.
+  const std::string log = daemon_->Output();
+  for (const char* trouble :
+       {"not killing", "cannot kill", "still running", "still not started"}) {
+    EXPECT_FALSE(absl::StrContains(log, trouble)) << trouble << "\n" << log;
+  }
+  RecordProperty("total_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(total)));
+  RecordProperty("slowest_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(slowest)));
+  std::cout << count << " timed-out execs, " << kParallel
+            << " at a time: " << total << " (slowest call " << slowest << ")\n";
+  // The container is still fine.
+  v1::ExecSyncResponse resp;
+  grpc::Status s = Exec(container_, {"echo", "alive"}, 5, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.stdout(), "alive\n");
+}
+
+TEST_F(ExecSyncTest, BadInput) {
+  const std::string stopped = Start("stopped");
+  ASSERT_FALSE(stopped.empty());
+  v1::StopContainerRequest stop;
+  stop.set_container_id(stopped);
+  stop.set_timeout(0);
+  v1::StopContainerResponse sr;
+  ASSERT_TRUE(
+      runtime_->StopContainer(Ctx(absl::Seconds(30)).get(), stop, &sr).ok());
+  v1::ExecSyncResponse resp;
+  grpc::Status s = Exec(stopped, {"true"}, 5, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "not running"))
+      << s.error_message();
+  s = Exec("0123456789abcdef", {"true"}, 5, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  s = Exec(container_, {}, 5, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  // A missing binary is docker's exit code 126, not an RPC error.
+  s = Exec(container_, {"/no/such/binary"}, 5, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.exit_code(), 126);
+}
+
+}  // namespace
+}  // namespace cri_dockerd::testing_support

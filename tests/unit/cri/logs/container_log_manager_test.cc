@@ -1,0 +1,302 @@
+// ContainerLogManager against the fake docker client: lines land in the
+// CRI log file in order with F/P tags, rotation + Reopen loses and repeats
+// nothing, restarts resume without duplicates, broken streams are
+// followed again, and Stop is prompt.
+#include "cri/logs/container_log_manager.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "cri/logs/cri_log_format.h"
+#include "docker_client/testing/fake_docker_client.h"
+#include "gtest/gtest.h"
+#include "tests/unit/temp_dir.h"
+
+namespace cri_dockerd::logs {
+namespace {
+
+using docker::LogEntry;
+
+const absl::Time kBase = absl::FromUnixSeconds(1700000000);
+
+LogEntry Out(int ms, const std::string& line, bool partial = false) {
+  return LogEntry{.stream = "stdout",
+                  .timestamp = kBase + absl::Milliseconds(ms),
+                  .line = line,
+                  .partial = partial};
+}
+LogEntry Err(int ms, const std::string& line) {
+  return LogEntry{.stream = "stderr",
+                  .timestamp = kBase + absl::Milliseconds(ms),
+                  .line = line,
+                  .partial = false};
+}
+
+std::string Cri(const std::vector<LogEntry>& entries) {
+  std::string out;
+  for (const LogEntry& e : entries) AppendCriLogLines(e, &out);
+  return out;
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+size_t CountLines(const std::string& path) {
+  const std::string text = Read(path);
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// Polls `done` for up to 5 s.
+template <typename F>
+bool Eventually(F done) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(5);
+  while (!done()) {
+    if (absl::Now() > give_up) return false;
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  return true;
+}
+
+class ContainerLogManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    docker::ImageInspect image;
+    image.id = "sha256:" + std::string(64, 'b');
+    image.repo_tags = {"busybox:latest"};
+    docker_.AddImage(image);
+    docker::ContainerCreateConfig config;
+    config.name = "app";
+    config.image = "busybox";
+    absl::StatusOr<std::string> id =
+        docker_.CreateContainer(config, absl::InfiniteFuture());
+    ASSERT_TRUE(id.ok()) << id.status();
+    id_ = *id;
+    ASSERT_TRUE(docker_.StartContainer(id_, absl::InfiniteFuture()).ok());
+    path_ = dir_.path() + "/ns_pod_uid/app/0.log";
+    options_.initial_backoff = absl::Milliseconds(10);
+    options_.max_backoff = absl::Milliseconds(40);
+    manager_ = std::make_unique<ContainerLogManager>(&docker_, options_);
+  }
+
+  void StopContainer() {
+    ASSERT_TRUE(
+        docker_.StopContainer(id_, absl::ZeroDuration(), absl::InfiniteFuture())
+            .ok());
+  }
+
+  testing_util::TempDir dir_;
+  docker::FakeDockerClient docker_;
+  CopierOptions options_;
+  std::unique_ptr<ContainerLogManager> manager_;
+  std::string id_;
+  std::string path_;
+};
+
+TEST_F(ContainerLogManagerTest, LinesLandInOrderWithTags) {
+  const std::vector<LogEntry> entries = {
+      Out(1, "hello"),        Err(2, "warning"),
+      Out(3, "long-a", true), Err(4, "in between"),
+      Out(3, "long-b", true), Out(3, "long-c"),
+      Out(5, "tty line\r"),   Out(6, ""),
+  };
+  docker_.AppendLogs(id_, {entries.begin(), entries.begin() + 3});
+  ASSERT_TRUE(manager_->Start(id_, path_, /*tty=*/false).ok());
+  EXPECT_TRUE(manager_->IsCopying(id_));
+  docker_.AppendLogs(id_, {entries.begin() + 3, entries.end()});
+  ASSERT_TRUE(Eventually([&] { return CountLines(path_) == 8; }));
+  EXPECT_EQ(Read(path_),
+            "2023-11-14T22:13:20.001000000Z stdout F hello\n"
+            "2023-11-14T22:13:20.002000000Z stderr F warning\n"
+            "2023-11-14T22:13:20.003000000Z stdout P long-a\n"
+            "2023-11-14T22:13:20.004000000Z stderr F in between\n"
+            "2023-11-14T22:13:20.003000000Z stdout P long-b\n"
+            "2023-11-14T22:13:20.003000000Z stdout F long-c\n"
+            "2023-11-14T22:13:20.005000000Z stdout F tty line\n"
+            "2023-11-14T22:13:20.006000000Z stdout F \n");
+  ASSERT_EQ(docker_.LogFollowCalls().size(), 1u);
+  EXPECT_EQ(docker_.LogFollowCalls()[0].since, absl::InfinitePast());
+  EXPECT_FALSE(docker_.LogFollowCalls()[0].tty);
+
+  // The container exits: the copy ends by itself, with nothing lost.
+  docker_.AppendLogs(id_, {Out(7, "bye")});
+  StopContainer();
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
+  EXPECT_EQ(CountLines(path_), 9u);
+  EXPECT_EQ(manager_->Reopen(id_).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ContainerLogManagerTest, RotationAndReopenLoseAndRepeatNothing) {
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  constexpr int kLines = 600;
+  std::thread writer([&] {
+    for (int i = 0; i < kLines; ++i) {
+      docker_.AppendLogs(id_, {Out(i, absl::StrCat("line ", i))});
+      if (i % 20 == 0) absl::SleepFor(absl::Milliseconds(1));
+    }
+  });
+  // Rotate like kubelet, twice, while lines flow.
+  std::vector<std::string> files;
+  for (int r = 1; r <= 2; ++r) {
+    ASSERT_TRUE(Eventually([&] { return CountLines(path_) >= 50; }));
+    const std::string rotated = absl::StrCat(path_, ".", r);
+    ASSERT_EQ(std::rename(path_.c_str(), rotated.c_str()), 0);
+    ASSERT_TRUE(manager_->Reopen(id_).ok());
+    files.push_back(rotated);
+  }
+  writer.join();
+  StopContainer();
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
+  files.push_back(path_);
+  std::string all;
+  for (const std::string& f : files) {
+    EXPECT_GT(CountLines(f), 0u) << f;
+    all += Read(f);
+  }
+  std::vector<LogEntry> want;
+  for (int i = 0; i < kLines; ++i)
+    want.push_back(Out(i, absl::StrCat("line ", i)));
+  EXPECT_EQ(all, Cri(want));
+}
+
+TEST_F(ContainerLogManagerTest, RestartResumesWithoutDuplicates) {
+  // Includes a line split by docker whose pieces straddle the restart,
+  // and stderr stored slightly out of timestamp order.
+  const std::vector<LogEntry> entries = {
+      Out(0, "a"),
+      Out(10, "b"),
+      Out(20, "long-1", true),
+      Err(19, "late err"),
+      Out(20, "long-2", true),
+      Out(20, "long-3"),
+      Out(30, "c"),
+      Err(29, "d"),
+  };
+  docker_.AppendLogs(id_, {entries.begin(), entries.begin() + 5});
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  ASSERT_TRUE(Eventually([&] { return CountLines(path_) == 5; }));
+  manager_.reset();  // the shim goes away; the container runs on
+  docker_.AppendLogs(id_, {entries.begin() + 5, entries.end()});
+
+  manager_ = std::make_unique<ContainerLogManager>(&docker_, options_);
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  ASSERT_TRUE(Eventually([&] { return CountLines(path_) >= 8; }));
+  StopContainer();
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
+  EXPECT_EQ(Read(path_), Cri(entries));
+  ASSERT_EQ(docker_.LogFollowCalls().size(), 2u);
+  // Asked from a second before the last line written.
+  EXPECT_EQ(docker_.LogFollowCalls()[1].since,
+            kBase + absl::Milliseconds(20) - absl::Seconds(1));
+}
+
+TEST_F(ContainerLogManagerTest, TornLastLineIsCutAndWrittenAgain) {
+  const std::vector<LogEntry> entries = {Out(1, "one"), Out(2, "two"),
+                                         Out(3, "three")};
+  docker_.AppendLogs(id_, entries);
+  const std::string two_lines = Cri({entries[0], entries[1]});
+  const std::string torn = Cri({entries[2]}).substr(0, 40);
+  std::filesystem::create_directories(dir_.path() + "/ns_pod_uid/app");
+  std::ofstream(path_) << two_lines << torn;
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  StopContainer();
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
+  EXPECT_EQ(Read(path_), Cri(entries));
+}
+
+TEST_F(ContainerLogManagerTest, BrokenStreamIsFollowedAgain) {
+  docker_.AppendLogs(id_, {Out(1, "before")});
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  ASSERT_TRUE(Eventually([&] { return CountLines(path_) == 1; }));
+  docker_.InjectErrorOnce("FollowContainerLogs",
+                          absl::UnavailableError("dockerd is restarting"));
+  docker_.BreakLogStreams(absl::UnavailableError("connection reset"));
+  // Broken, refused once, then followed again from where it was.
+  ASSERT_TRUE(Eventually([&] { return docker_.LogFollowCalls().size() == 2; }));
+  EXPECT_EQ(docker_.LogFollowCalls()[1].since,
+            kBase + absl::Milliseconds(1) - absl::Seconds(1));
+  docker_.AppendLogs(id_, {Out(2, "after")});
+  ASSERT_TRUE(Eventually([&] { return CountLines(path_) == 2; }));
+  StopContainer();
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
+  EXPECT_EQ(Read(path_), Cri({Out(1, "before"), Out(2, "after")}));
+}
+
+TEST_F(ContainerLogManagerTest, GoneContainerEndsTheCopy) {
+  ASSERT_TRUE(manager_->Start("no-such-container", path_, false).ok());
+  ASSERT_TRUE(
+      Eventually([&] { return !manager_->IsCopying("no-such-container"); }));
+  EXPECT_EQ(manager_->Reopen("no-such-container").code(),
+            absl::StatusCode::kNotFound);
+  // The unreadable logging driver of docker's 501 ends it too.
+  docker_.InjectError("FollowContainerLogs",
+                      absl::FailedPreconditionError("cannot read"));
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
+}
+
+TEST_F(ContainerLogManagerTest, FailingStreamOfAnExitedContainerIsGivenUp) {
+  docker_.InjectError("FollowContainerLogs", absl::InternalError("broken"));
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  // Retried while the container runs...
+  ASSERT_TRUE(Eventually([&] { return docker_.Calls().size() >= 8; }));
+  EXPECT_TRUE(manager_->IsCopying(id_));
+  // ... given up once it has exited.
+  StopContainer();
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
+}
+
+TEST_F(ContainerLogManagerTest, StopIsPromptAndIdempotent) {
+  ASSERT_TRUE(manager_->Start(id_, path_, true).ok());
+  ASSERT_TRUE(Eventually([&] { return docker_.ActiveLogFollows() == 1; }));
+  EXPECT_TRUE(docker_.LogFollowCalls()[0].tty);
+  const absl::Time start = absl::Now();
+  manager_->Stop(id_);
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(250));
+  EXPECT_EQ(docker_.ActiveLogFollows(), 0);
+  EXPECT_FALSE(manager_->IsCopying(id_));
+  EXPECT_EQ(manager_->Reopen(id_).code(), absl::StatusCode::kNotFound);
+  manager_->Stop(id_);
+  manager_->Stop("never-started");
+  // Also while waiting to follow a broken stream again.
+  options_.initial_backoff = absl::Hours(1);
+  manager_ = std::make_unique<ContainerLogManager>(&docker_, options_);
+  docker_.InjectError("FollowContainerLogs", absl::UnavailableError("down"));
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  absl::SleepFor(absl::Milliseconds(50));
+  const absl::Time again = absl::Now();
+  manager_.reset();  // the destructor stops every copy
+  EXPECT_LT(absl::Now() - again, absl::Milliseconds(250));
+}
+
+TEST_F(ContainerLogManagerTest, StartChecksItsArguments) {
+  EXPECT_EQ(manager_->Start("", path_, false).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->Start(id_, "relative/0.log", false).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->Start(id_, dir_.path() + "/../escape.log", false).code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
+  EXPECT_TRUE(manager_->Start(id_, path_, false).ok());
+  EXPECT_EQ(manager_->Start(id_, path_ + ".other", false).code(),
+            absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(Eventually([&] { return docker_.LogFollowCalls().size() == 1; }));
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(docker_.LogFollowCalls().size(), 1u);
+}
+
+}  // namespace
+}  // namespace cri_dockerd::logs

@@ -1,0 +1,121 @@
+// The CRI log file: path checks, creation (directories, mode), the Go
+// shim's symlinks, reopening after a rename, and failed writes.
+#include "cri/logs/log_file.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/unit/temp_dir.h"
+
+namespace cri_dockerd::logs {
+namespace {
+
+using testing_util::TempDir;
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(LogFileTest, ValidatesThePath) {
+  for (const char* bad :
+       {"", "relative/0.log", "0.log", "/var/log/pods/../etc/passwd",
+        "/var/log/pods/x/..", "/var/log/pods/a..b/0.log", "/var/log/pods/"}) {
+    EXPECT_EQ(ValidateLogPath(bad).code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_EQ(LogFile::Open(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_TRUE(ValidateLogPath("/var/log/pods/ns_pod_uid/container/0.log").ok());
+}
+
+TEST(LogFileTest, CreatesDirectoriesAndAppends) {
+  TempDir dir;
+  const std::string path = dir.path() + "/ns_pod_uid/app/0.log";
+  absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE((*file)->Write("one\n").ok());
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  file->reset();
+  file = LogFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE((*file)->Write("two\n").ok());
+  EXPECT_EQ(Read(path), "one\ntwo\n");
+  (*file)->Close();
+  EXPECT_FALSE((*file)->Write("three\n").ok());
+  EXPECT_FALSE((*file)->Reopen().ok());
+}
+
+TEST(LogFileTest, ReplacesTheGoShimsSymlinkWithoutWritingThroughIt) {
+  TempDir dir;
+  const std::string target = dir.Write("json.log", "{\"log\":\"x\\n\"}\n");
+  const std::string path = dir.path() + "/0.log";
+  ASSERT_EQ(symlink(target.c_str(), path.c_str()), 0);
+  absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE((*file)->Write("cri\n").ok());
+  struct stat st;
+  ASSERT_EQ(lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(Read(path), "cri\n");
+  EXPECT_EQ(Read(target), "{\"log\":\"x\\n\"}\n");
+}
+
+TEST(LogFileTest, RefusesADirectory) {
+  TempDir dir;
+  ASSERT_EQ(mkdir((dir.path() + "/0.log").c_str(), 0755), 0);
+  EXPECT_EQ(LogFile::Open(dir.path() + "/0.log").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(LogFileTest, ReopenAfterRotation) {
+  TempDir dir;
+  const std::string path = dir.path() + "/0.log";
+  absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE((*file)->Write("before\n").ok());
+  ASSERT_EQ(std::rename(path.c_str(), (path + ".1").c_str()), 0);
+  ASSERT_TRUE((*file)->Write("renamed\n").ok());
+  ASSERT_TRUE((*file)->Reopen().ok());
+  ASSERT_TRUE((*file)->Write("after\n").ok());
+  EXPECT_EQ(Read(path + ".1"), "before\nrenamed\n");
+  EXPECT_EQ(Read(path), "after\n");
+}
+
+// A write that fails part way (here: the file size limit, as with a full
+// disk) leaves no torn line behind, and later writes work again.
+TEST(LogFileTest, FailedWriteLeavesNoTornLine) {
+  TempDir dir;
+  const std::string path = dir.path() + "/0.log";
+  absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE((*file)->Write("first\n").ok());
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  struct rlimit small = old;
+  small.rlim_cur = 100;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  const absl::Status s = (*file)->Write(std::string(500, 'x') + "\n");
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(Read(path), "first\n");
+  ASSERT_TRUE((*file)->Write("second\n").ok());
+  EXPECT_EQ(Read(path), "first\nsecond\n");
+}
+
+}  // namespace
+}  // namespace cri_dockerd::logs
