@@ -131,9 +131,10 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
                               version.api_version, kRecursiveReadOnlyApi) >= 0;
   ASSIGN_OR_RETURN(c.mounts, ToDockerMounts(config.mounts(), new_engine));
   ASSIGN_OR_RETURN(c.devices, ToDockerDevices(config.devices()));
-  // CDI needs docker's DeviceRequests, which this shim does not send yet.
-  RETURN_IF_ERROR(
-      CheckCdiDevices(config.cdi_devices(), /*engine_supports_cdi=*/false));
+  // CDI devices go to docker as device requests from Docker 25 (API 1.44).
+  RETURN_IF_ERROR(CheckCdiDevices(config.cdi_devices(),
+                                  /*engine_supports_cdi=*/new_engine,
+                                  &c.cdi_devices));
   RETURN_IF_ERROR(CheckAppArmorProfilesLoaded(c.security_opt, "/sys"));
 
   absl::StatusOr<std::string> id = docker_->CreateContainer(c, deadline);

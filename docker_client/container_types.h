@@ -89,6 +89,9 @@ struct ContainerCreateConfig {
   std::vector<std::string> group_add;
   std::vector<BindMount> mounts;
   std::vector<DeviceMapping> devices;
+  // Fully qualified CDI device names ("vendor.com/class=name"), sent as
+  // DeviceRequests with Driver "cdi" (Docker 25+, API 1.44).
+  std::vector<std::string> cdi_devices;
   // Unset: docker's defaults. Set (even empty): exactly these.
   std::optional<std::vector<std::string>> masked_paths;
   std::optional<std::vector<std::string>> readonly_paths;

@@ -148,6 +148,13 @@ absl::StatusOr<json> HostConfig(const ContainerCreateConfig& c,
   if (c.masked_paths) host["MaskedPaths"] = StringArray(*c.masked_paths);
   if (c.readonly_paths) host["ReadonlyPaths"] = StringArray(*c.readonly_paths);
   AddResources(c.resources, host);
+  if (!c.cdi_devices.empty()) {
+    json requests = json::array();
+    for (const std::string& name : c.cdi_devices) {
+      requests.push_back({{"Driver", "cdi"}, {"DeviceIDs", {name}}});
+    }
+    host["DeviceRequests"] = std::move(requests);
+  }
   // Options without a driver are the daemon's default driver's options.
   if (!c.log_driver.empty() || !c.log_options.empty()) {
     host["LogConfig"] = {{"Type", c.log_driver},

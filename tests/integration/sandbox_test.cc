@@ -129,12 +129,18 @@ class SandboxTest : public testing::Test {
     }
   }
 
-  void StartDaemon() {
+  void StartDaemon(std::vector<std::string> extra = {}) {
     socket_ = dir_.path() + "/cri.sock";
-    daemon_ = DaemonProcess::StartCriDockerd(
-        socket_, {"--cni-conf-dir", conf_dir_, "--cni-bin-dir", "/usr/lib/cni",
-                  "--cni-cache-dir", dir_.path() + "/cni-cache",
-                  "--cri-dockerd-root-directory", dir_.path() + "/root"});
+    std::vector<std::string> flags = {"--cni-conf-dir",
+                                      conf_dir_,
+                                      "--cni-bin-dir",
+                                      "/usr/lib/cni",
+                                      "--cni-cache-dir",
+                                      dir_.path() + "/cni-cache",
+                                      "--cri-dockerd-root-directory",
+                                      dir_.path() + "/root"};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    daemon_ = DaemonProcess::StartCriDockerd(socket_, flags);
     ASSERT_TRUE(WaitUntilServing("unix://" + socket_, absl::Seconds(20)).ok())
         << daemon_->Output();
     runtime_ = v1::RuntimeService::NewStub(Dial("unix://" + socket_));
@@ -268,6 +274,36 @@ TEST_F(SandboxTest, HostPortIsReachableOnLoopback) {
   via_host_port = HttpGet("127.0.0.1", host_port);
   EXPECT_TRUE(absl::StrContains(via_host_port, "crid-pod-says-hi"))
       << "hostPort 127.0.0.1:" << host_port << " said: " << via_host_port;
+}
+
+TEST_F(SandboxTest, NoOpModeUsesDockersBridgeAndPublishesHostPorts) {
+  daemon_.reset();
+  StartDaemon({"--network-plugin="});
+  v1::PodSandboxConfig config = Config("bridged");
+  auto* p = config.add_port_mappings();
+  p->set_container_port(8080);
+  const int host_port = 30000 + (getpid() + 7) % 20000;
+  p->set_host_port(host_port);
+  p->set_host_ip("127.0.0.1");
+  const std::string id = Run(config);
+  ASSERT_FALSE(id.empty());
+  const std::string inspect =
+      DockerGet(kDockerSocket, absl::StrCat("/containers/", id, "/json"));
+  EXPECT_NE(inspect.find("\"NetworkMode\":\"default\""), std::string::npos)
+      << "docker's bridge";
+  const std::string pod_ip = Status(id).network().ip();
+  EXPECT_FALSE(pod_ip.empty()) << "docker's bridge address";
+  EXPECT_FALSE(absl::StartsWith(pod_ip, kSubnetPrefix)) << "not CNI's";
+  RunInPod(id,
+           "mkdir -p /www && echo crid-bridge-pod > /www/index.html && "
+           "exec httpd -f -p 8080 -h /www");
+  std::string got;
+  for (int i = 0; i < 50 && !absl::StrContains(got, "crid-bridge-pod"); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    got = HttpGet("127.0.0.1", host_port);
+  }
+  EXPECT_TRUE(absl::StrContains(got, "crid-bridge-pod"))
+      << "hostPort 127.0.0.1:" << host_port << " via docker: " << got;
 }
 
 TEST_F(SandboxTest, ShimRestartKeepsPodsAndIps) {

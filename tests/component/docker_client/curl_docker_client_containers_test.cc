@@ -181,6 +181,18 @@ TEST_F(ContainersTest, CreateEncodesRichConfig) {
   EXPECT_EQ(h.dump().find("uge"), std::string::npos) << h.dump();
 }
 
+TEST_F(ContainersTest, CdiDevicesBecomeDeviceRequests) {
+  ContainerCreateConfig c;
+  c.image = "busybox";
+  c.cdi_devices = {"vendor.com/gpu=0", "vendor.com/gpu=1"};
+  c.disable_healthcheck = true;
+  const json b = CreateAndGetBody(c);
+  EXPECT_EQ(b["HostConfig"]["DeviceRequests"], json::parse(R"([
+      {"Driver":"cdi","DeviceIDs":["vendor.com/gpu=0"]},
+      {"Driver":"cdi","DeviceIDs":["vendor.com/gpu=1"]}])"));
+  EXPECT_EQ(b["Healthcheck"], json::parse(R"({"Test":["NONE"]})"));
+}
+
 TEST_F(ContainersTest, CreateLeavesUnsetOptionalsOut) {
   ContainerCreateConfig c;
   c.image = "busybox";
@@ -195,8 +207,9 @@ TEST_F(ContainersTest, CreateLeavesUnsetOptionalsOut) {
   EXPECT_EQ(b["AttachStdin"], false);
   EXPECT_EQ(b["Env"], json::array());
   const json& h = b["HostConfig"];
-  for (const char* key : {"ShmSize", "Runtime", "MaskedPaths", "ReadonlyPaths",
-                          "PidsLimit", "LogConfig", "Binds"}) {
+  for (const char* key :
+       {"ShmSize", "Runtime", "MaskedPaths", "ReadonlyPaths", "PidsLimit",
+        "LogConfig", "Binds", "DeviceRequests"}) {
     EXPECT_FALSE(h.contains(key)) << key;
   }
   EXPECT_EQ(h["Mounts"], json::array());

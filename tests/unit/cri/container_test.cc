@@ -142,6 +142,24 @@ TEST_F(ContainerTest, BadInputCreatesNothing) {
   EXPECT_TRUE(docker_.PullCalls().empty()) << "CreateContainer never pulls";
 }
 
+TEST_F(ContainerTest, CdiDevicesNeedDocker25) {
+  v1::CreateContainerRequest req = Create();
+  req.mutable_config()->add_cdi_devices()->set_name("vendor.com/gpu=0");
+  // The fake engine speaks API 1.41 (Docker 20.10).
+  absl::StatusOr<std::string> id = CreateC(req);
+  ASSERT_EQ(id.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(id.status().message().find("vendor.com/gpu=0"), std::string::npos)
+      << id.status();
+  docker::VersionInfo v;
+  v.version = "28.2.2";
+  v.api_version = "1.50";
+  docker_.SetVersion(v);
+  id = CreateC(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(docker_.CreatedConfig(*id)->cdi_devices,
+            std::vector<std::string>{"vendor.com/gpu=0"});
+}
+
 TEST_F(ContainerTest, NameConflictIsAlreadyExists) {
   ASSERT_TRUE(CreateC(Create()).ok());
   absl::StatusOr<std::string> again = CreateC(Create());
