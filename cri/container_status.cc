@@ -81,6 +81,11 @@ absl::StatusOr<v1::ContainerStatusResponse> RuntimeService::ContainerStatus(
   st->set_created_at(Nanos(c.created));
   st->set_started_at(Nanos(c.state.started_at));
   st->set_finished_at(Nanos(c.state.finished_at));
+  // docker stamps StartedAt after the process began, so a process that
+  // exits at once can show FinishedAt before it: never report that.
+  if (st->finished_at() != 0 && st->finished_at() < st->started_at()) {
+    st->set_finished_at(st->started_at());
+  }
   st->set_exit_code(c.state.exit_code);
   if (st->state() == v1::CONTAINER_EXITED) {
     if (st->finished_at() == 0 && c.state.exit_code != 0) {

@@ -248,6 +248,19 @@ TEST_F(ContainerTest, ExitReasons) {
   }
 }
 
+TEST_F(ContainerTest, FinishedNeverBeforeStarted) {
+  absl::StatusOr<std::string> id = CreateC(Create());
+  ASSERT_TRUE(id.ok());
+  // As docker reports a process that exits at once.
+  docker_.SetContainerState(*id, {"exited", false, false, false, false, 0, 0,
+                                  "", "2026-01-01T00:00:01.000000900Z",
+                                  "2026-01-01T00:00:01.000000100Z"});
+  absl::StatusOr<v1::ContainerStatus> st = StatusOf(*id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_GT(st->started_at(), 0);
+  EXPECT_EQ(st->finished_at(), st->started_at());
+}
+
 TEST_F(ContainerTest, ListFilters) {
   absl::StatusOr<std::string> a = CreateC(Create("a1"));
   absl::StatusOr<std::string> b = CreateC(Create("b1"));
