@@ -65,8 +65,7 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
   const absl::Time deadline = DockerDeadline(ctx);
   const std::string& pod = config.metadata().name();
 
-  ASSIGN_OR_RETURN(std::string image_id,
-                   images_->EnsureImage(ctx, options_.pod_infra_image));
+  RETURN_IF_ERROR(images_->EnsureImage(ctx, options_.pod_infra_image).status());
   ASSIGN_OR_RETURN(docker::ContainerCreateConfig create,
                    SandboxCreateConfig(ctx, req, options_.pod_infra_image));
   const bool host_network = create.network_mode == "host";
