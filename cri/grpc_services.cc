@@ -244,6 +244,40 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
     return Unimplemented("RuntimeService", "GetContainerEvents");
   }
 
+  // Stats: kubelet polls them every few seconds.
+  grpc::Status ContainerStats(grpc::ServerContext* context,
+                              const v1::ContainerStatsRequest* req,
+                              v1::ContainerStatsResponse* resp) override {
+    return Unary("ContainerStats", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ContainerStats(c, *req);
+                 });
+  }
+  grpc::Status ListContainerStats(
+      grpc::ServerContext* context, const v1::ListContainerStatsRequest* req,
+      v1::ListContainerStatsResponse* resp) override {
+    return Unary("ListContainerStats", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ListContainerStats(c, *req);
+                 });
+  }
+  grpc::Status PodSandboxStats(grpc::ServerContext* context,
+                               const v1::PodSandboxStatsRequest* req,
+                               v1::PodSandboxStatsResponse* resp) override {
+    return Unary("PodSandboxStats", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->PodSandboxStats(c, *req);
+                 });
+  }
+  grpc::Status ListPodSandboxStats(
+      grpc::ServerContext* context, const v1::ListPodSandboxStatsRequest* req,
+      v1::ListPodSandboxStatsResponse* resp) override {
+    return Unary("ListPodSandboxStats", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ListPodSandboxStats(c, *req);
+                 });
+  }
+
   // poll: exec probes run every few seconds per container.
   grpc::Status ExecSync(grpc::ServerContext* context,
                         const v1::ExecSyncRequest* req,
@@ -256,11 +290,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, Exec)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, Attach)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, PortForward)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ContainerStats)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListContainerStats)
   CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamContainerStats)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, PodSandboxStats)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandboxStats)
   CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxStats)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListMetricDescriptors)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandboxMetrics)

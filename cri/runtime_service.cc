@@ -10,13 +10,16 @@ RuntimeService::RuntimeService(docker::DockerClient* docker,
                                ImageService* images,
                                store::CheckpointStore* checkpoints,
                                RuntimeOptions options,
-                               logs::ContainerLogManager* logs)
+                               logs::ContainerLogManager* logs,
+                               stats::CollectorOptions stats_options)
     : docker_(docker),
       network_(network),
       images_(images),
       checkpoints_(checkpoints),
       options_(std::move(options)),
-      logs_(logs) {}
+      logs_(logs),
+      stats_(std::make_unique<stats::Collector>(docker,
+                                                std::move(stats_options))) {}
 
 absl::Time RuntimeService::DockerDeadline(const CallContext& ctx) const {
   return std::min(ctx.deadline, absl::Now() + options_.request_timeout);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "cri/image_service.h"
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_options.h"
+#include "cri/stats/cgroup_reader.h"
+#include "cri/stats/collector.h"
 #include "cri/store/checkpoint_store.h"
 #include "docker_client/docker_client.h"
 #include "proto/cri_api.h"
@@ -30,10 +33,12 @@ class RuntimeService {
  public:
   // Every pointer must outlive this object.
   // `logs` may be null (no CRI log files are written then).
+  // `stats_options` tells the stats verbs where procfs is (tests).
   RuntimeService(docker::DockerClient* docker, network::NetworkPlugin* network,
                  ImageService* images, store::CheckpointStore* checkpoints,
                  RuntimeOptions options,
-                 logs::ContainerLogManager* logs = nullptr);
+                 logs::ContainerLogManager* logs = nullptr,
+                 stats::CollectorOptions stats_options = {});
 
   absl::StatusOr<v1::VersionResponse> Version(const CallContext& ctx,
                                               const v1::VersionRequest& req);
@@ -89,6 +94,17 @@ class RuntimeService {
   absl::StatusOr<v1::ExecSyncResponse> ExecSync(const CallContext& ctx,
                                                 const v1::ExecSyncRequest& req);
 
+  // Resource usage from the cgroup filesystem (container_stats.cc,
+  // sandbox_stats.cc).
+  absl::StatusOr<v1::ContainerStatsResponse> ContainerStats(
+      const CallContext& ctx, const v1::ContainerStatsRequest& req);
+  absl::StatusOr<v1::ListContainerStatsResponse> ListContainerStats(
+      const CallContext& ctx, const v1::ListContainerStatsRequest& req);
+  absl::StatusOr<v1::PodSandboxStatsResponse> PodSandboxStats(
+      const CallContext& ctx, const v1::PodSandboxStatsRequest& req);
+  absl::StatusOr<v1::ListPodSandboxStatsResponse> ListPodSandboxStats(
+      const CallContext& ctx, const v1::ListPodSandboxStatsRequest& req);
+
  private:
   // A sandbox as docker and the checkpoint know it.
   struct SandboxInfo {
@@ -129,6 +145,22 @@ class RuntimeService {
   // infra container (StopPodSandbox, and the rollback of a failed run).
   absl::Status StopSandbox(const CallContext& ctx, const SandboxInfo& sandbox);
 
+  // Stats of one container: `attributes` as given, cpu/memory/swap from
+  // its cgroup when `running` (`inspected`: a fresh inspect, if the
+  // caller has one), the writable layer from the background cache. The
+  // cgroup reading goes to *sample when given and read.
+  v1::ContainerStats CollectContainerStats(
+      const CallContext& ctx, v1::ContainerAttributes attributes, bool running,
+      const docker::ContainerInspect* inspected,
+      std::optional<stats::CgroupSample>* sample = nullptr);
+  // The pod-level half of PodSandboxStats: cpu, memory, process count
+  // and network of a running sandbox whose infra container is
+  // `infra`; `container_samples` are its containers' cgroup readings.
+  void CollectPodStats(
+      const std::string& sandbox_id, const stats::LocatedContainer& infra,
+      const std::vector<stats::CgroupSample>& container_samples,
+      v1::LinuxPodSandboxStats* out);
+
   // The deadline for one docker call: the caller's, capped by
   // --runtime-request-timeout.
   absl::Time DockerDeadline(const CallContext& ctx) const;
@@ -140,6 +172,8 @@ class RuntimeService {
   store::CheckpointStore* const checkpoints_;
   const RuntimeOptions options_;
   logs::ContainerLogManager* const logs_;
+  // Caches of the stats verbs (thread-safe itself).
+  const std::unique_ptr<stats::Collector> stats_;
 };
 
 }  // namespace cri_dockerd

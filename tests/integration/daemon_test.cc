@@ -142,10 +142,10 @@ TEST_F(DaemonTest, UnimplementedRpcsSayWhich) {
   grpc::Status s = runtime_->PortForward(Ctx().get(), {}, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(s.error_message().find("PortForward"), std::string::npos);
-  v1::ListContainerStatsResponse stats;
-  s = runtime_->ListContainerStats(Ctx().get(), {}, &stats);
+  v1::ListPodSandboxMetricsResponse metrics;
+  s = runtime_->ListPodSandboxMetrics(Ctx().get(), {}, &metrics);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("ListContainerStats"), std::string::npos);
+  EXPECT_NE(s.error_message().find("ListPodSandboxMetrics"), std::string::npos);
 }
 
 TEST_F(DaemonTest, SocketIsGroupDockerMode0660) {

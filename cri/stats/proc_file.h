@@ -1,0 +1,23 @@
+// Reading the small text files of procfs and cgroupfs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace cri_dockerd::stats {
+
+// The whole file. NotFound if it does not exist (a process or cgroup
+// that went away); other failures keep errno's text.
+absl::StatusOr<std::string> ReadProcFile(const std::string& path);
+
+// A file holding one unsigned number. InvalidArgument if it holds
+// something else.
+absl::StatusOr<uint64_t> ReadUint(const std::string& path);
+
+// Parses "<number>" or, when `max_word` is true, "max" (-> UINT64_MAX).
+bool ParseUint(absl::string_view text, uint64_t* out, bool max_word = false);
+
+}  // namespace cri_dockerd::stats
