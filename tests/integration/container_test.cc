@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/cri_daemon.h"
 #include "tests/integration/daemon_process.h"
 #include "tests/integration/private_dockerd.h"
 
@@ -33,20 +34,13 @@ class ContainerTest : public testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-    socket_ = dir_.path() + "/cri.sock";
     log_dir_ = dir_.path() + "/pods";
-    daemon_ = DaemonProcess::StartCriDockerd(
-        socket_, {"--cni-conf-dir", dir_.path(), "--cri-dockerd-root-directory",
-                  dir_.path() + "/root"});
-    ASSERT_TRUE(WaitUntilServing("unix://" + socket_, absl::Seconds(20)).ok())
-        << daemon_->Output();
-    runtime_ = v1::RuntimeService::NewStub(Dial("unix://" + socket_));
-    images_ = v1::ImageService::NewStub(Dial("unix://" + socket_));
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(kBusybox);
-    v1::PullImageResponse pulled;
-    ASSERT_TRUE(
-        images_->PullImage(Ctx(absl::Minutes(2)).get(), pull, &pulled).ok());
+    absl::StatusOr<CriDaemon> daemon = StartCriDaemon(dir_.path());
+    ASSERT_TRUE(daemon.ok()) << daemon.status();
+    cri_ = *std::move(daemon);
+    daemon_ = cri_.process.get();
+    runtime_ = cri_.runtime.get();
+    ASSERT_TRUE(PullImage(cri_.images.get(), kBusybox).ok());
     // Host network: these tests are about containers, not CNI.
     sandbox_config_.mutable_metadata()->set_name("ctr");
     sandbox_config_.mutable_metadata()->set_namespace_("crid-it");
@@ -65,16 +59,7 @@ class ContainerTest : public testing::Test {
     sandbox_ = resp.pod_sandbox_id();
   }
   void TearDown() override {
-    if (!sandbox_.empty()) {
-      v1::StopPodSandboxRequest stop;
-      stop.set_pod_sandbox_id(sandbox_);
-      v1::StopPodSandboxResponse sr;
-      runtime_->StopPodSandbox(Ctx(absl::Seconds(60)).get(), stop, &sr);
-      v1::RemovePodSandboxRequest rm;
-      rm.set_pod_sandbox_id(sandbox_);
-      v1::RemovePodSandboxResponse rr;
-      runtime_->RemovePodSandbox(Ctx(absl::Seconds(60)).get(), rm, &rr);
-    }
+    if (!sandbox_.empty()) StopAndRemovePod(runtime_, sandbox_);
   }
 
   v1::ContainerConfig Config(const std::string& name, const std::string& sh) {
@@ -136,11 +121,11 @@ class ContainerTest : public testing::Test {
   }
 
   ScratchDir dir_;
-  std::string socket_, log_dir_, sandbox_;
+  std::string log_dir_, sandbox_;
   v1::PodSandboxConfig sandbox_config_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<v1::RuntimeService::Stub> runtime_;
-  std::unique_ptr<v1::ImageService::Stub> images_;
+  CriDaemon cri_;
+  DaemonProcess* daemon_ = nullptr;
+  v1::RuntimeService::Stub* runtime_ = nullptr;
 };
 
 TEST_F(ContainerTest, LogLinesLandInTheCriLogFileInCriFormat) {

@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/cri_daemon.h"
 #include "tests/integration/daemon_process.h"
 #include "tests/integration/private_dockerd.h"
 
@@ -75,19 +76,13 @@ class ExecSyncTest : public testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-    socket_ = dir_.path() + "/cri.sock";
-    daemon_ = DaemonProcess::StartCriDockerd(
-        socket_, {"--cni-conf-dir", dir_.path(), "--cri-dockerd-root-directory",
-                  dir_.path() + "/root"});
-    ASSERT_TRUE(WaitUntilServing("unix://" + socket_, absl::Seconds(20)).ok())
-        << daemon_->Output();
-    runtime_ = v1::RuntimeService::NewStub(Dial("unix://" + socket_));
-    images_ = v1::ImageService::NewStub(Dial("unix://" + socket_));
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(kBusybox);
-    v1::PullImageResponse pulled;
-    grpc::Status s =
-        images_->PullImage(Ctx(absl::Minutes(2)).get(), pull, &pulled);
+    absl::StatusOr<CriDaemon> daemon = StartCriDaemon(dir_.path());
+    ASSERT_TRUE(daemon.ok()) << daemon.status();
+    cri_ = *std::move(daemon);
+    daemon_ = cri_.process.get();
+    runtime_ = cri_.runtime.get();
+    socket_ = cri_.socket;
+    grpc::Status s = PullImage(cri_.images.get(), kBusybox);
     ASSERT_TRUE(s.ok()) << s.error_message();
     // Host network: no CNI needed for exec.
     sandbox_config_.mutable_metadata()->set_name("exec");
@@ -109,16 +104,7 @@ class ExecSyncTest : public testing::Test {
   void TearDown() override {
     if (sandbox_.empty()) return;
     // Stopping the pod stops its containers; removing it removes them.
-    v1::StopPodSandboxRequest stop;
-    stop.set_pod_sandbox_id(sandbox_);
-    v1::StopPodSandboxResponse sr;
-    EXPECT_TRUE(
-        runtime_->StopPodSandbox(Ctx(absl::Seconds(60)).get(), stop, &sr).ok());
-    v1::RemovePodSandboxRequest rm;
-    rm.set_pod_sandbox_id(sandbox_);
-    v1::RemovePodSandboxResponse rr;
-    EXPECT_TRUE(
-        runtime_->RemovePodSandbox(Ctx(absl::Seconds(60)).get(), rm, &rr).ok());
+    EXPECT_TRUE(StopAndRemovePod(runtime_, sandbox_).ok());
   }
 
   // Creates and starts a busybox running `sleep 600`; its ID or "".
@@ -157,9 +143,9 @@ class ExecSyncTest : public testing::Test {
   ScratchDir dir_;
   std::string socket_, sandbox_, container_;
   v1::PodSandboxConfig sandbox_config_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<v1::RuntimeService::Stub> runtime_;
-  std::unique_ptr<v1::ImageService::Stub> images_;
+  CriDaemon cri_;
+  DaemonProcess* daemon_ = nullptr;
+  v1::RuntimeService::Stub* runtime_ = nullptr;
 };
 
 TEST_F(ExecSyncTest, StdoutStderrAndExitCode) {

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/cri_daemon.h"
 #include "tests/integration/daemon_process.h"
 #include "tests/integration/private_dockerd.h"
 
@@ -106,16 +107,7 @@ class SandboxTest : public testing::Test {
   }
   void TearDown() override {
     for (const std::string& id : sandboxes_) {
-      v1::RemovePodSandboxRequest rm;
-      rm.set_pod_sandbox_id(id);
-      v1::RemovePodSandboxResponse resp;
-      v1::StopPodSandboxRequest stop;
-      stop.set_pod_sandbox_id(id);
-      v1::StopPodSandboxResponse sresp;
-      if (runtime_ != nullptr) {
-        runtime_->StopPodSandbox(Ctx(absl::Seconds(30)).get(), stop, &sresp);
-        runtime_->RemovePodSandbox(Ctx(absl::Seconds(30)).get(), rm, &resp);
-      }
+      if (runtime_ != nullptr) StopAndRemovePod(runtime_.get(), id);
     }
     for (const std::string& c : helpers_) {
       DockerRequest(kDockerSocket, "DELETE",

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/cri_daemon.h"
 #include "tests/integration/daemon_process.h"
 #include "tests/integration/private_dockerd.h"
 
@@ -89,32 +90,17 @@ class StatsTest : public testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-    socket_ = dir_.path() + "/cri.sock";
     log_dir_ = dir_.path() + "/pods";
-    daemon_ = DaemonProcess::StartCriDockerd(
-        socket_, {"--cni-conf-dir", dir_.path(), "--cri-dockerd-root-directory",
-                  dir_.path() + "/root"});
-    ASSERT_TRUE(WaitUntilServing("unix://" + socket_, absl::Seconds(20)).ok())
-        << daemon_->Output();
-    runtime_ = v1::RuntimeService::NewStub(Dial("unix://" + socket_));
-    images_ = v1::ImageService::NewStub(Dial("unix://" + socket_));
-    v1::PullImageRequest pull;
-    pull.mutable_image()->set_image(kBusybox);
-    v1::PullImageResponse pulled;
-    ASSERT_TRUE(
-        images_->PullImage(Ctx(absl::Minutes(2)).get(), pull, &pulled).ok());
+    absl::StatusOr<CriDaemon> daemon = StartCriDaemon(dir_.path());
+    ASSERT_TRUE(daemon.ok()) << daemon.status();
+    cri_ = *std::move(daemon);
+    daemon_ = cri_.process.get();
+    runtime_ = cri_.runtime.get();
+    socket_ = cri_.socket;
+    ASSERT_TRUE(PullImage(cri_.images.get(), kBusybox).ok());
   }
   void TearDown() override {
-    for (const std::string& id : sandboxes_) {
-      v1::StopPodSandboxRequest stop;
-      stop.set_pod_sandbox_id(id);
-      v1::StopPodSandboxResponse sr;
-      runtime_->StopPodSandbox(Ctx(absl::Seconds(60)).get(), stop, &sr);
-      v1::RemovePodSandboxRequest rm;
-      rm.set_pod_sandbox_id(id);
-      v1::RemovePodSandboxResponse rr;
-      runtime_->RemovePodSandbox(Ctx(absl::Seconds(60)).get(), rm, &rr);
-    }
+    for (const std::string& id : sandboxes_) StopAndRemovePod(runtime_, id);
     // docker leaves the pod cgroups it made for the parents behind.
     if (!pod_cgroup_.empty()) {
       rmdir((kCgroupRoot + pod_cgroup_).c_str());
@@ -218,9 +204,9 @@ class StatsTest : public testing::Test {
   std::map<std::string, v1::PodSandboxConfig> configs_;  // by pod name
   std::map<std::string, std::string> pods_;  // sandbox ID -> pod name
   std::vector<std::string> sandboxes_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<v1::RuntimeService::Stub> runtime_;
-  std::unique_ptr<v1::ImageService::Stub> images_;
+  CriDaemon cri_;
+  DaemonProcess* daemon_ = nullptr;
+  v1::RuntimeService::Stub* runtime_ = nullptr;
 };
 
 TEST_F(StatsTest, ContainersAndPodFromTheirCgroups) {
