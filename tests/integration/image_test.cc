@@ -24,6 +24,14 @@ namespace v1 = ::runtime::v1;
 // Names from tests/harness/lab_env.sh.
 constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
+// Images no other test or workload uses, for the tests that remove them:
+// removal fails while any container on the engine uses an image.
+constexpr char kRemovable1[] =
+    "localhost:5000/k8s-staging-cri-tools/test-image-1:latest";
+constexpr char kRemovable2[] =
+    "localhost:5000/k8s-staging-cri-tools/test-image-2:latest";
+constexpr char kRemovable3[] =
+    "localhost:5000/k8s-staging-cri-tools/test-image-3:latest";
 constexpr char kBig[] = "localhost:5000/big:1";
 constexpr char kPause[] = "registry.k8s.io/pause:3.10";
 constexpr char kPrivate[] = "localhost:5443/private/busybox:1.36";
@@ -128,8 +136,8 @@ class ImageTest : public testing::Test {
 
 TEST_F(ImageTest, PullListStatusRemoveRoundTrip) {
   StartDaemon();
-  const std::string id = MustPull(kBusybox);
-  EXPECT_EQ(id, DockerImageId(kBusybox)) << "image_ref is docker's image ID";
+  const std::string id = MustPull(kRemovable1);
+  EXPECT_EQ(id, DockerImageId(kRemovable1)) << "image_ref is docker's image ID";
   EXPECT_EQ(id.rfind("sha256:", 0), 0u);
 
   bool listed = false;
@@ -137,35 +145,37 @@ TEST_F(ImageTest, PullListStatusRemoveRoundTrip) {
     if (image.id() != id) continue;
     listed = true;
     EXPECT_GT(image.size(), 0u);
-    EXPECT_EQ(image.repo_tags(0), kBusybox);
+    EXPECT_EQ(image.repo_tags(0), kRemovable1);
     ASSERT_EQ(image.repo_digests_size(), 1);
-    EXPECT_EQ(image.repo_digests(0).rfind("localhost:5000/busybox@sha256:", 0),
-              0u);
+    EXPECT_EQ(
+        image.repo_digests(0).rfind(
+            "localhost:5000/k8s-staging-cri-tools/test-image-1@sha256:", 0),
+        0u);
   }
   EXPECT_TRUE(listed);
 
-  v1::ImageStatusResponse status = Status(kBusybox);
+  v1::ImageStatusResponse status = Status(kRemovable1);
   ASSERT_TRUE(status.has_image());
   EXPECT_EQ(status.image().id(), id);
   EXPECT_EQ(Status(id).image().id(), id) << "by ID";
   EXPECT_EQ(Status(id.substr(7, 12)).image().id(), id) << "by short ID";
 
   ASSERT_TRUE(Removed(id));
-  EXPECT_EQ(DockerImageId(kBusybox), "");
-  EXPECT_FALSE(Status(kBusybox).has_image()) << "absent: empty, no error";
+  EXPECT_EQ(DockerImageId(kRemovable1), "");
+  EXPECT_FALSE(Status(kRemovable1).has_image()) << "absent: empty, no error";
   EXPECT_TRUE(Removed(id)) << "removing again is success";
 }
 
 TEST_F(ImageTest, EveryReferenceFormPulls) {
   StartDaemon();
-  const std::string id = MustPull(kBusybox);
-  const std::string digest_ref = Status(kBusybox).image().repo_digests(0);
+  const std::string id = MustPull(kRemovable2);
+  const std::string digest_ref = Status(kRemovable2).image().repo_digests(0);
   const std::string digest = digest_ref.substr(digest_ref.find('@') + 1);
   ASSERT_TRUE(Removed(id));
 
   EXPECT_EQ(MustPull(digest_ref), id) << "name@digest";
   ASSERT_TRUE(Removed(id));
-  EXPECT_EQ(MustPull(absl::StrCat(kBusybox, "@", digest)), id)
+  EXPECT_EQ(MustPull(absl::StrCat(kRemovable2, "@", digest)), id)
       << "name:tag@digest";
   ASSERT_TRUE(Removed(id));
   // A public name served offline by the lab's TLS registry; no tag means
@@ -333,17 +343,17 @@ TEST_F(ImageTest, ConcurrentPullsOfOneImageAllSucceed) {
 
 TEST_F(ImageTest, ImageUsedByAContainerIsNotRemoved) {
   StartDaemon();
-  const std::string id = MustPull(kBusybox);
+  const std::string id = MustPull(kRemovable3);
   const std::string created = DockerRequest(
       kDockerSocket, "POST", "/containers/create?name=crid-it-image-user",
-      absl::StrCat(R"({"Image":")", kBusybox, R"("})"));
+      absl::StrCat(R"({"Image":")", kRemovable3, R"("})"));
   ASSERT_NE(created.find(" 201 "), std::string::npos) << created;
   grpc::Status s = Remove(id);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
       << s.error_message();
   EXPECT_NE(s.error_message().find("in use by a container"), std::string::npos)
       << s.error_message();
-  EXPECT_EQ(DockerImageId(kBusybox), id) << "nothing was removed";
+  EXPECT_EQ(DockerImageId(kRemovable3), id) << "nothing was removed";
   DockerRequest(kDockerSocket, "DELETE",
                 "/containers/crid-it-image-user?force=1");
   EXPECT_TRUE(Removed(id));
