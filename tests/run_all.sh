@@ -35,3 +35,8 @@ label_args=()
 if [[ -n ${CRID_TEST_LABELS:-} ]]; then label_args=(-L "$CRID_TEST_LABELS"); fi
 ctest --test-dir "$build" --output-on-failure --timeout 600 -j "$jobs" \
   "${label_args[@]}"
+
+if [[ -z ${CRID_TEST_LABELS:-} ]]; then
+  step "fuzzing (libFuzzer, ${CRID_FUZZ_SECONDS:-15}s per target)"
+  tests/fuzz/run_fuzzers.sh "${CRID_FUZZ_SECONDS:-15}"
+fi
