@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev # libFuzzer + ASan for tests/fuzz
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev nlohmann-json3-dev libcurl4-openssl-dev libsystemd-dev
+  libssl-dev # SHA-1 for the WebSocket handshake
   libgtest-dev libgmock-dev
   # the lab: engine, registries, networking, socket activation, tools
   docker.io containerd runc docker-registry containernetworking-plugins
