@@ -61,7 +61,8 @@ class Connection {
   // Returns the next text or binary message. Only one thread may read at a
   // time. Pings are answered with pongs and pongs are ignored along the
   // way. Text payloads are not checked for valid UTF-8 (Kubernetes' channel
-  // protocols put only ASCII there). Errors are sticky:
+  // protocols put only ASCII there). Errors other than DeadlineExceeded are
+  // sticky:
   //  - OutOfRange once the peer's close frame arrived (our close frame is
   //    sent back if we had not sent one; the socket is then shut down);
   //  - InvalidArgument for a protocol violation (we send close 1002 or 1009
