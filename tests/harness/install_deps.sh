@@ -10,7 +10,7 @@ packages=(
   clang libclang-rt-14-dev # libFuzzer + ASan for tests/fuzz
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev nlohmann-json3-dev libcurl4-openssl-dev libsystemd-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev zlib1g-dev
   # the lab: engine, registries, networking, socket activation, tools
   docker.io containerd runc docker-registry containernetworking-plugins
   iproute2 iptables openssl systemd curl socat util-linux shellcheck
