@@ -228,6 +228,11 @@ bool Connection::Wait(absl::Time deadline) {
   return mu_.AwaitWithDeadline(absl::Condition(&closed_), deadline);
 }
 
+size_t Connection::ActiveStreams() const {
+  absl::MutexLock lock(&mu_);
+  return streams_.size();
+}
+
 absl::Status Connection::status() const {
   absl::MutexLock lock(&mu_);
   return close_reason_;

@@ -72,6 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool Wait(absl::Time deadline);
   // OK while open; afterwards why it ended.
   absl::Status status() const;
+  size_t ActiveStreams() const;
 
  private:
   // Handles one parsed frame; an error is a session-level protocol error.

@@ -104,8 +104,8 @@ absl::Status Connection::HandleFrame(Frame& frame,
     case FrameType::kRstStream: {
       std::shared_ptr<Stream> stream = Find(frame.stream_id);
       if (stream != nullptr) {
-        stream->OnPeerReset();
         Forget(frame.stream_id);
+        stream->OnPeerReset();
       }
       return absl::OkStatus();
     }

@@ -16,7 +16,8 @@ Session::~Session() { Close(); }
 
 void Session::Start(StreamHandler on_stream) {
   absl::MutexLock lock(&mu_);
-  if (reader_.joinable()) return;
+  if (started_) return;
+  started_ = true;
   // The thread holds its own reference: it may outlive a Close() called
   // from on_stream, which cannot join it.
   reader_ = std::thread([conn = conn_, pending = std::move(initial_bytes_),
@@ -61,5 +62,7 @@ void Session::Close() {
 bool Session::Wait(absl::Time deadline) { return conn_->Wait(deadline); }
 
 absl::Status Session::status() const { return conn_->status(); }
+
+size_t Session::ActiveStreams() const { return conn_->ActiveStreams(); }
 
 }  // namespace cri_dockerd::streaming::spdy

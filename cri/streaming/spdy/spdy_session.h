@@ -63,12 +63,16 @@ class Session {
   // OK while the session runs; afterwards why it ended.
   absl::Status status() const;
 
+  // Streams not yet finished in both directions (or reset).
+  size_t ActiveStreams() const;
+
  private:
   // Constant after construction.
   const std::shared_ptr<Connection> conn_;
 
   absl::Mutex mu_;
   std::string initial_bytes_ ABSL_GUARDED_BY(mu_);
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
   std::thread reader_ ABSL_GUARDED_BY(mu_);
 };
 
