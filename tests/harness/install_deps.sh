@@ -11,6 +11,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev nlohmann-json3-dev libcurl4-openssl-dev libsystemd-dev
   libssl-dev # SHA-1 for the WebSocket handshake
+  zlib1g-dev # SPDY header compression
   libgtest-dev libgmock-dev
   # the lab: engine, registries, networking, socket activation, tools
   docker.io containerd runc docker-registry containernetworking-plugins
