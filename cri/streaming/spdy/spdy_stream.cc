@@ -113,9 +113,11 @@ bool Stream::OnData(absl::string_view data, bool fin) {
   absl::MutexLock lock(&mu_);
   if (!data.empty()) {
     // One frame larger than the whole buffer is still taken when the
-    // buffer is empty; otherwise wait for the consumer.
+    // buffer is empty; otherwise wait for the consumer. DATA after the
+    // peer's FIN is dropped without waiting.
     auto room = [this, n = data.size()]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return reset_ || gone_ || held_ == 0 || held_ + n <= kStreamReceiveBuffer;
+      return reset_ || gone_ || remote_closed_ || held_ == 0 ||
+             held_ + n <= kStreamReceiveBuffer;
     };
     mu_.Await(absl::Condition(&room));
     if (reset_ || gone_ || remote_closed_) return false;

@@ -27,6 +27,9 @@ class Session;
 // Received bytes buffered per stream before the reader thread waits.
 inline constexpr size_t kStreamReceiveBuffer = 1 << 20;
 
+// Drop a Stream only once it has ended (EOF read and CloseWrite done) or
+// after Reset(): a stream that is still open keeps receiving, and once its
+// buffer is full the whole session waits for it to be read.
 class Stream : public ByteStream {
  public:
   // Streams are made by Session (for SYN_STREAMs from the peer) and by
