@@ -106,13 +106,21 @@ absl::StatusOr<HttpResponse> CurlDockerClient::Send(const HttpRequest& request,
   }
   LOG(DEBUG) << request.method << " " << request.path << " " << response->status
              << " " << ms << "ms";
-  auto it = response->headers.find("api-version");
-  if (it == response->headers.end()) return response;
+  if (NoteDaemonApiVersion(response->headers) && daemon_changed != nullptr) {
+    *daemon_changed = true;
+  }
+  return response;
+}
+
+bool CurlDockerClient::NoteDaemonApiVersion(
+    const std::map<std::string, std::string>& headers) {
+  auto it = headers.find("api-version");
+  if (it == headers.end()) return false;
   std::string previous;
   {
     absl::MutexLock lock(&mu_);
     if (daemon_api_version_.empty() || daemon_api_version_ == it->second) {
-      return response;
+      return false;
     }
     previous = std::move(daemon_api_version_);
     daemon_api_version_.clear();
@@ -120,8 +128,7 @@ absl::StatusOr<HttpResponse> CurlDockerClient::Send(const HttpRequest& request,
   }
   LOG(INFO) << "Docker Engine now reports API " << it->second << " (was "
             << previous << "); renegotiating";
-  if (daemon_changed != nullptr) *daemon_changed = true;
-  return response;
+  return true;
 }
 
 absl::StatusOr<VersionInfo> CurlDockerClient::FetchVersion(

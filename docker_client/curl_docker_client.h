@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "absl/time/time.h"
 #include "docker_client/docker_client.h"
 #include "docker_client/endpoint.h"
+#include "docker_client/hijacked_conn.h"
 #include "docker_client/http_transport.h"
 #include "docker_client/types.h"
 
@@ -109,6 +111,20 @@ class CurlDockerClient : public DockerClient {
   absl::StatusOr<ExecInspect> InspectExec(const std::string& exec_id,
                                           absl::Time deadline) override;
 
+  // Interactive streams (curl_docker_client_attach.cc): hijacked with
+  // DialHijacked on a socket of their own, outside libcurl, on the
+  // negotiated /v1.xx path. A negative size is InvalidArgument and
+  // nothing is sent.
+  absl::StatusOr<std::unique_ptr<HijackedConn>> StartExecInteractive(
+      const std::string& exec_id, bool tty, absl::Time setup_deadline) override;
+  absl::StatusOr<std::unique_ptr<HijackedConn>> AttachContainer(
+      const std::string& id, const AttachOptions& options,
+      absl::Time setup_deadline) override;
+  absl::Status ResizeExec(const std::string& exec_id, int height, int width,
+                          absl::Time deadline) override;
+  absl::Status ResizeContainer(const std::string& id, int height, int width,
+                               absl::Time deadline) override;
+
   // The API version in use, e.g. "1.41"; empty until negotiated.
   std::string NegotiatedApiVersion() const;
 
@@ -138,6 +154,15 @@ class CurlDockerClient : public DockerClient {
       HttpRequest request, absl::string_view what,
       const std::function<std::string(std::string_view api_version)>& path_for =
           nullptr);
+  // Hijacks `request` (its path unversioned) on /v<negotiated><path>,
+  // renegotiating and retrying once like SendVersioned; a reply that is
+  // not a takeover becomes MapDockerError's status, prefixed by `what`.
+  absl::StatusOr<std::unique_ptr<HijackedConn>> Hijack(HijackRequest request,
+                                                       absl::string_view what,
+                                                       absl::Time deadline);
+  // Forgets the negotiated version when `headers` carry an Api-Version
+  // other than the one it was negotiated against; true then.
+  bool NoteDaemonApiVersion(const std::map<std::string, std::string>& headers);
   // Returns the negotiated version, negotiating under `deadline` if none.
   absl::StatusOr<std::string> ApiVersion(absl::Time deadline);
   // GET /version, also (re)negotiating from its reply; the outcome of the

@@ -22,7 +22,8 @@ std::string EncodeExecCreate(const ExecCreateConfig& config) {
   for (const std::string& arg : config.cmd) cmd.push_back(arg);
   json doc = json::object();
   doc["Cmd"] = std::move(cmd);
-  doc["AttachStdin"] = false;
+  // Docker opens the exec's stdin exactly when it is attached.
+  doc["AttachStdin"] = config.attach_stdin;
   doc["AttachStdout"] = config.attach_stdout;
   doc["AttachStderr"] = config.attach_stderr;
   doc["Tty"] = config.tty;

@@ -3,6 +3,7 @@
 // FakeDockerClient. It grows as CRI verbs need more of the engine.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "absl/time/time.h"
 #include "docker_client/container_types.h"
 #include "docker_client/exec_types.h"
+#include "docker_client/hijacked_conn.h"
 #include "docker_client/log_types.h"
 #include "docker_client/types.h"
 
@@ -106,8 +108,8 @@ class DockerClient {
   virtual absl::Status FollowContainerLogs(const LogStreamOptions& options,
                                            absl::Time deadline) = 0;
 
-  // POST /containers/{id}/exec: an exec of config.cmd (stdin never
-  // attached); returns its ID. NotFound if the container is absent;
+  // POST /containers/{id}/exec: an exec of config.cmd, with stdin only if
+  // config.attach_stdin; returns its ID. NotFound if the container is absent;
   // FailedPrecondition if it is not running (or paused); InvalidArgument
   // for an empty command.
   virtual absl::StatusOr<std::string> CreateExec(const ExecCreateConfig& config,
@@ -127,6 +129,36 @@ class DockerClient {
   // unknown exec (docker drops them when their container stops).
   virtual absl::StatusOr<ExecInspect> InspectExec(const std::string& exec_id,
                                                   absl::Time deadline) = 0;
+
+  // POST /exec/{id}/start {"Detach":false,"Tty":tty}, hijacked: the
+  // returned connection carries the exec's stdin (if created with
+  // attach_stdin) one way and its output the other -- docker's
+  // multiplexed stream (MuxStreamDecoder) unless `tty` (as created), then
+  // raw. The exec ends when the connection reads EOF; InspectExec then
+  // gives the exit code. `setup_deadline` bounds only getting the
+  // connection, not the stream. NotFound for an unknown exec; an exec
+  // already started gets docker's error in-band, as text on the stream.
+  virtual absl::StatusOr<std::unique_ptr<HijackedConn>> StartExecInteractive(
+      const std::string& exec_id, bool tty, absl::Time setup_deadline) = 0;
+
+  // POST /containers/{id}/attach?stream=1&stdin=..&stdout=..&stderr=..,
+  // hijacked: the container's main process's streams from now on, framed
+  // like StartExecInteractive's by the container's tty. The stream ends
+  // when the container stops. NotFound if absent; FailedPrecondition if
+  // it is not running.
+  virtual absl::StatusOr<std::unique_ptr<HijackedConn>> AttachContainer(
+      const std::string& id, const AttachOptions& options,
+      absl::Time setup_deadline) = 0;
+
+  // POST /exec/{id}/resize?h=..&w=..: the TTY size of a started exec.
+  // NotFound for an unknown exec.
+  virtual absl::Status ResizeExec(const std::string& exec_id, int height,
+                                  int width, absl::Time deadline) = 0;
+
+  // POST /containers/{id}/resize?h=..&w=..: the TTY size of a container.
+  // NotFound if absent; FailedPrecondition if it is not running.
+  virtual absl::Status ResizeContainer(const std::string& id, int height,
+                                       int width, absl::Time deadline) = 0;
 };
 
 }  // namespace cri_dockerd::docker

@@ -1,6 +1,7 @@
 // Plain structs for running a command in a container through docker's exec
 // API (POST /containers/{id}/exec, POST /exec/{id}/start, GET
-// /exec/{id}/json), as cri/ needs them for ExecSync. No JSON or HTTP here.
+// /exec/{id}/json) and for attaching to a container's main process, as
+// cri/ needs them for ExecSync, Exec and Attach. No JSON or HTTP here.
 #pragma once
 
 #include <functional>
@@ -13,11 +14,15 @@
 
 namespace cri_dockerd::docker {
 
-// POST /containers/{id}/exec. Stdin is never attached: the exec's stdin is
-// closed.
+// POST /containers/{id}/exec.
 struct ExecCreateConfig {
   std::string container_id = {};  // ID or name
   std::vector<std::string> cmd = {};
+  // Gives the exec a stdin fed from the connection of
+  // StartExecInteractive (docker's AttachStdin, which also keeps the stdin
+  // open until the client closes its side). Unset, the exec's stdin is
+  // closed from the start (ExecSync).
+  bool attach_stdin = false;
   bool attach_stdout = true;
   bool attach_stderr = true;
   // A TTY exec has one raw output stream (stderr merged into it, "\r\n"
@@ -37,6 +42,16 @@ struct ExecOutput {
   // status ends the call with that status (the exec's process keeps
   // running: docker does not kill it when the client goes). May be empty.
   std::function<absl::Status()> check = nullptr;
+};
+
+// POST /containers/{id}/attach: which of the container's streams to
+// connect. Stdin reaches the process only if the container was created
+// with open_stdin; with stdin_once, closing our side closes its stdin for
+// good.
+struct AttachOptions {
+  bool stdin = false;
+  bool stdout = true;
+  bool stderr = true;
 };
 
 // GET /exec/{id}/json

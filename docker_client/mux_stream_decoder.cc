@@ -9,6 +9,18 @@ constexpr size_t kHeaderSize = 8;
 
 }  // namespace
 
+std::string EncodeMuxFrame(MuxStream stream, absl::string_view payload) {
+  const uint32_t size = static_cast<uint32_t>(payload.size());
+  std::string frame(kHeaderSize, '\0');
+  frame[0] = static_cast<char>(stream);
+  frame[4] = static_cast<char>((size >> 24) & 0xff);
+  frame[5] = static_cast<char>((size >> 16) & 0xff);
+  frame[6] = static_cast<char>((size >> 8) & 0xff);
+  frame[7] = static_cast<char>(size & 0xff);
+  frame.append(payload.data(), payload.size());
+  return frame;
+}
+
 absl::Status MuxStreamDecoder::Feed(absl::string_view chunk, const Sink& sink) {
   // Whole frames straight from `chunk` when nothing is pending, so large
   // payloads are not copied; only an incomplete tail is buffered.

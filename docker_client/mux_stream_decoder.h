@@ -5,6 +5,10 @@
 // uint32 payload size] followed by the payload. The payload is handed over
 // as is: no line splitting, no timestamps (LogStreamDecoder does that for
 // log streams, whose payloads are timestamped log messages).
+//
+// For the output of a non-TTY StartExecInteractive or AttachContainer
+// connection: feed each chunk HijackedConn::Read returns, and call
+// Finish() at its EOF.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +28,11 @@ enum class MuxStream : uint8_t {
   kSystemErr = 3,  // docker's own error message about the stream
 };
 
+// One frame as docker writes it: the 8-byte header for `stream` and
+// payload.size(), then the payload (at most
+// MuxStreamDecoder::kMaxFrameSize bytes).
+std::string EncodeMuxFrame(MuxStream stream, absl::string_view payload);
+
 class MuxStreamDecoder {
  public:
   using Sink = std::function<void(MuxStream stream, absl::string_view data)>;
@@ -33,9 +42,9 @@ class MuxStreamDecoder {
   static constexpr uint32_t kMaxFrameSize = 16u << 20;
 
   // Decodes the frames `chunk` completes, calling `sink` per frame in
-  // order; a frame's payload may be empty. Internal on a frame of unknown
-  // stream type or over kMaxFrameSize, after which the decoder must not
-  // be fed again.
+  // order (on the calling thread, before returning); a frame's payload may be
+  // empty. Internal on a frame of unknown stream type or over kMaxFrameSize,
+  // after which the decoder must not be fed again.
   absl::Status Feed(absl::string_view chunk, const Sink& sink);
 
   // The stream ended: Unavailable if it ended inside a frame (the

@@ -23,6 +23,7 @@ FakeDockerClient::FakeDockerClient() {
 }
 
 FakeDockerClient::~FakeDockerClient() {
+  StopStreams();
   absl::MutexLock lock(&mu_);
   if (own_state_dir_) {
     std::error_code ignored;

@@ -9,11 +9,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "docker_client/docker_client.h"
+#include "docker_client/testing/fake_stream_session.h"
 
 namespace cri_dockerd::docker {
 
@@ -122,6 +124,52 @@ class FakeDockerClient : public DockerClient {
                          absl::Time deadline) override;
   absl::StatusOr<ExecInspect> InspectExec(const std::string& exec_id,
                                           absl::Time deadline) override;
+
+  // Interactive streams (fake_docker_client_attach.cc). Each returns a
+  // real HijackedConn over a socket pair whose far end a FakeStreamHandler
+  // drives on a thread of the fake's, framing output by the exec's or
+  // container's tty as docker does:
+  //  - StartExecInteractive: NotFound like StartExec; an exec started
+  //    before gets docker's in-band "Error: Exec command <id> has already
+  //    run\r\n" and EOF. Else the handler set for its command
+  //    (SetExecStreamHandler) runs; without one, a SetExecScript script
+  //    plays its output and exit code; else the default: echo stdin to
+  //    stdout until the client closes its side, exit 0 (with no stdin
+  //    attached: exit 0 at once). The exec runs (InspectExec) until the
+  //    handler returns; its exit code is set before the client reads EOF.
+  //  - AttachContainer: NotFound "No such container: <id>";
+  //    FailedPrecondition "You cannot attach to a stopped container, start
+  //    it first" unless running. Stdin is attached if asked for and the
+  //    container has open_stdin. The handler set for it (SetAttachHandler)
+  //    runs, else: echo stdin to stdout, or without stdin wait until the
+  //    client hangs up.
+  //    Destroying the fake wakes handlers still running (their reads see
+  //    EOF, their writes fail) and waits for them to return.
+  //  - ResizeExec: NotFound for an unknown exec; ResizeContainer: NotFound,
+  //    or FailedPrecondition "Container <id> is not running". Both record
+  //    the size (ResizeCalls, FakeStreamSession::Resizes).
+  absl::StatusOr<std::unique_ptr<HijackedConn>> StartExecInteractive(
+      const std::string& exec_id, bool tty, absl::Time setup_deadline) override;
+  absl::StatusOr<std::unique_ptr<HijackedConn>> AttachContainer(
+      const std::string& id, const AttachOptions& options,
+      absl::Time setup_deadline) override;
+  absl::Status ResizeExec(const std::string& exec_id, int height, int width,
+                          absl::Time deadline) override;
+  absl::Status ResizeContainer(const std::string& id, int height, int width,
+                               absl::Time deadline) override;
+  // Scripts interactive execs whose command, joined with ' ', is `cmd`.
+  void SetExecStreamHandler(const std::string& cmd, FakeStreamHandler handler);
+  // Scripts attaches to the container with this ID or name.
+  void SetAttachHandler(const std::string& container,
+                        FakeStreamHandler handler);
+  struct AttachCall {
+    std::string id;  // as given
+    AttachOptions options;
+  };
+  std::vector<AttachCall> AttachCalls() const;
+  std::vector<FakeResize> ResizeCalls() const;
+  // Stream handlers running now.
+  int ActiveStreams() const;
 
   // Where per-container files (resolv.conf) go; set it before creating
   // containers. Unset, a temp dir is made on first use and removed with
@@ -328,6 +376,34 @@ class FakeDockerClient : public DockerClient {
   std::vector<ExecCreateConfig> exec_create_calls_ ABSL_GUARDED_BY(mu_);
   int64_t exec_serial_ ABSL_GUARDED_BY(mu_) = 0;
   ExecChildren exec_children_ ABSL_GUARDED_BY(mu_);
+
+  // One interactive stream: the handler's thread and its end of the pair
+  // (-1 once the handler returned and it was closed).
+  struct Stream {
+    std::thread thread;
+    int fd = -1;
+  };
+  struct StreamSpec {
+    std::string id;  // exec ID or full container ID
+    bool exec = false;
+    bool tty = false;
+    bool stdin_attached = false;
+    bool track_exit = false;  // the handler's result is the exec's exit
+  };
+  // Starts `handler` on a new stream; returns the client's end.
+  absl::StatusOr<std::unique_ptr<HijackedConn>> StartStream(
+      StreamSpec spec, FakeStreamHandler handler);
+  // Wakes every handler (their client ends look hung up) and joins them.
+  void StopStreams();
+  std::map<std::string, FakeStreamHandler> exec_stream_handlers_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, FakeStreamHandler> attach_handlers_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<AttachCall> attach_calls_ ABSL_GUARDED_BY(mu_);
+  std::vector<FakeResize> resize_calls_ ABSL_GUARDED_BY(mu_);
+  std::map<int64_t, Stream> streams_ ABSL_GUARDED_BY(mu_);
+  int64_t stream_serial_ ABSL_GUARDED_BY(mu_) = 0;
+  int active_streams_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace cri_dockerd::docker

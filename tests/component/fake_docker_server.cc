@@ -45,6 +45,8 @@ int VersionKey(absl::string_view v) {
 
 absl::string_view Reason(int status) {
   switch (status) {
+    case 101:
+      return "UPGRADED";
     case 200:
       return "OK";
     case 201:
@@ -328,6 +330,26 @@ void FakeDockerServer::Serve(int fd) {
     }
     if (response.delay > absl::ZeroDuration() &&
         WaitFor(-1, response.delay) == Wake::kStopped) {
+      break;
+    }
+    if (response.raw) {
+      std::string head = absl::StrCat("HTTP/1.1 ", response.status, " ",
+                                      Reason(response.status), "\r\n");
+      absl::StrAppend(&head,
+                      "Content-Type: application/vnd.docker.raw-stream\r\n");
+      if (response.status == 101) {
+        absl::StrAppend(&head, "Connection: Upgrade\r\nUpgrade: tcp\r\n");
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        if (!api_version_.empty()) {
+          absl::StrAppend(&head, "Api-Version: ", api_version_, "\r\n");
+        }
+      }
+      absl::StrAppend(&head, "\r\n", response.body);
+      if (!SendAll(fd, head.data(), head.size())) break;
+      RawExchange exchange(fd, stop_pipe_[0], std::move(buf));
+      response.raw(exchange);
       break;
     }
     if (!response.stream.empty() || response.stall) {

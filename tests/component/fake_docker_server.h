@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,10 +16,31 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace cri_dockerd::docker {
+
+// The server's side of a connection docker took over (FakeResponse::raw).
+class RawExchange {
+ public:
+  RawExchange(int fd, int stop_fd, std::string already_read)
+      : fd_(fd), stop_fd_(stop_fd), pending_(std::move(already_read)) {}
+  // Appends what the client sends next to *out; false at its EOF, on an
+  // error, or when the server stops.
+  bool Read(std::string* out);
+  // Everything the client sends until it half-closes (or goes away).
+  std::string ReadToEof();
+  bool Write(absl::string_view data);
+  // shutdown(SHUT_WR): the client reads EOF.
+  void CloseWrite();
+
+ private:
+  const int fd_;
+  const int stop_fd_;
+  std::string pending_;  // sent along with the request
+};
 
 struct FakeResponse {
   int status = 200;
@@ -46,6 +68,12 @@ struct FakeResponse {
   // until the client hangs up (or the server stops), instead of ending
   // the body.
   bool stall = false;
+  // Hijacks the connection as docker's exec start and attach do: sends a
+  // head without length -- "101 UPGRADED" with "Connection: Upgrade" and
+  // "Upgrade: tcp" when `status` is 101, else a bare raw-stream head --
+  // and `body` in the same write, then runs `raw` on the connection and
+  // closes it when it returns.
+  std::function<void(RawExchange& conn)> raw = nullptr;
 };
 
 struct RecordedRequest {
