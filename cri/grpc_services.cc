@@ -239,9 +239,14 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
     return NeedsCriu("CheckpointContainer");
   }
   grpc::Status GetContainerEvents(
-      grpc::ServerContext*, const v1::GetEventsRequest*,
-      grpc::ServerWriter<v1::ContainerEventResponse>*) override {
-    return Unimplemented("RuntimeService", "GetContainerEvents");
+      grpc::ServerContext* context, const v1::GetEventsRequest* req,
+      grpc::ServerWriter<v1::ContainerEventResponse>* writer) override {
+    return Stream("GetContainerEvents", *context, [&](const CallContext& c) {
+      return runtime_->GetContainerEvents(
+          c, *req, [writer](const v1::ContainerEventResponse& event) {
+            return writer->Write(event);
+          });
+    });
   }
 
   // Stats: kubelet polls them every few seconds.

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cri/call_context.h"
+#include "cri/events/container_event_source.h"
 #include "cri/image_service.h"
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_options.h"
@@ -33,12 +34,15 @@ class RuntimeService {
  public:
   // Every pointer must outlive this object.
   // `logs` may be null (no CRI log files are written then).
-  // `stats_options` tells the stats verbs where procfs is (tests).
+  // `stats_options` tells the stats verbs where procfs is (tests);
+  // `event_options` bounds the GetContainerEvents machinery.
   RuntimeService(docker::DockerClient* docker, network::NetworkPlugin* network,
                  ImageService* images, store::CheckpointStore* checkpoints,
                  RuntimeOptions options,
                  logs::ContainerLogManager* logs = nullptr,
-                 stats::CollectorOptions stats_options = {});
+                 stats::CollectorOptions stats_options = {},
+                 events::EventSourceOptions event_options = {});
+  ~RuntimeService();
 
   absl::StatusOr<v1::VersionResponse> Version(const CallContext& ctx,
                                               const v1::VersionRequest& req);
@@ -93,6 +97,17 @@ class RuntimeService {
       const CallContext& ctx, const v1::ReopenContainerLogRequest& req);
   absl::StatusOr<v1::ExecSyncResponse> ExecSync(const CallContext& ctx,
                                                 const v1::ExecSyncRequest& req);
+
+  // Container events (container_events.cc): streams CRI events of the
+  // shim's containers and sandboxes to `send` until the client cancels
+  // (OK), `send` fails (Cancelled), the shim stops (OK) or the client
+  // falls too far behind (ResourceExhausted).
+  absl::Status GetContainerEvents(
+      const CallContext& ctx, const v1::GetEventsRequest& req,
+      const std::function<bool(const v1::ContainerEventResponse&)>& send);
+  // Ends every GetContainerEvents stream and stops watching docker (at
+  // shutdown, before the gRPC server drains). Idempotent.
+  void StopContainerEvents();
 
   // Resource usage from the cgroup filesystem (container_stats.cc,
   // sandbox_stats.cc).
@@ -161,6 +176,12 @@ class RuntimeService {
       const std::vector<stats::CgroupSample>& container_samples,
       v1::LinuxPodSandboxStats* out);
 
+  // A container change as clients see it: the pod sandbox's status (or,
+  // for a gone sandbox, what its name and labels tell) and the statuses
+  // of the pod's containers.
+  v1::ContainerEventResponse DescribeContainerEvent(
+      const events::ContainerChange& change);
+
   // The deadline for one docker call: the caller's, capped by
   // --runtime-request-timeout.
   absl::Time DockerDeadline(const CallContext& ctx) const;
@@ -174,6 +195,8 @@ class RuntimeService {
   logs::ContainerLogManager* const logs_;
   // Caches of the stats verbs (thread-safe itself).
   const std::unique_ptr<stats::Collector> stats_;
+  // Last: its threads call back into this object, so it goes first.
+  const std::unique_ptr<events::ContainerEventSource> events_;
 };
 
 }  // namespace cri_dockerd

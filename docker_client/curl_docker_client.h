@@ -101,6 +101,11 @@ class CurlDockerClient : public DockerClient {
   absl::Status FollowContainerLogs(const LogStreamOptions& options,
                                    absl::Time deadline) override;
 
+  // Events (curl_docker_client_events.cc); the stream is decoded by
+  // EventStreamDecoder as it arrives.
+  absl::Status StreamEvents(const EventStreamOptions& options,
+                            absl::Time deadline) override;
+
   // Exec (curl_docker_client_exec.cc). IDs are percent-encoded into paths
   // (an empty one is InvalidArgument); StartExec decodes the multiplexed
   // stream with MuxStreamDecoder as it arrives.

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "docker_client/container_types.h"
+#include "docker_client/event_types.h"
 #include "docker_client/exec_types.h"
 #include "docker_client/hijacked_conn.h"
 #include "docker_client/log_types.h"
@@ -107,6 +108,16 @@ class DockerClient {
   // its logging driver cannot be read back (e.g. "none").
   virtual absl::Status FollowContainerLogs(const LogStreamOptions& options,
                                            absl::Time deadline) = 0;
+
+  // GET /events?since=..&filters=..: follows docker's event stream,
+  // handing each event to options.on_event (see EventStreamOptions).
+  // Returns OK when docker ends the stream (it is shutting down);
+  // Unavailable when the engine is unreachable or the connection breaks;
+  // options.check's status when it fails; DeadlineExceeded at the
+  // deadline (InfiniteFuture: none); InvalidArgument for a filter docker
+  // rejects.
+  virtual absl::Status StreamEvents(const EventStreamOptions& options,
+                                    absl::Time deadline) = 0;
 
   // POST /containers/{id}/exec: an exec of config.cmd, with stdin only if
   // config.attach_stdin; returns its ID. NotFound if the container is absent;

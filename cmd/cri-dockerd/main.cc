@@ -176,6 +176,8 @@ int Run(int argc, char** argv) {
   const int sig = WaitForStopSignal(stop_signals);
   LOG(INFO) << "received " << strsignal(sig) << ", shutting down";
   sd_notify(0, "STOPPING=1");
+  // Event streams never end by themselves: end them before draining.
+  runtime.StopContainerEvents();
   (*server)->Shutdown(kShutdownGrace);
   LOG(INFO) << "stopped";
   return 0;

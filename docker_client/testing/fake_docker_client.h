@@ -120,6 +120,33 @@ class FakeDockerClient : public DockerClient {
                                    absl::Time deadline) override;
   absl::StatusOr<std::string> CreateExec(const ExecCreateConfig& config,
                                          absl::Time deadline) override;
+
+  // Events (fake_docker_client_events.cc). The container calls log what
+  // dockerd logs: CreateContainer "create", StartContainer "start" (when
+  // it starts one), StopContainer "die" (with "exitCode") then "stop"
+  // (when it stops one), RemoveContainer "destroy"; Type "container", the
+  // ID as actor, the container's labels plus "name" and "image" as
+  // attributes, time_nano strictly increasing. StreamEvents hands over
+  // the logged events stamped at or after options.since (inclusive, like
+  // docker; InfinitePast: none of the past), then new ones as they are
+  // logged, keeping those that match the "type", "event" and "label"
+  // filters (other keys: InvalidArgument). It polls options.check every
+  // 5 ms (returning its status if not OK) and fails with
+  // DeadlineExceeded past the deadline; it never ends by itself.
+  absl::Status StreamEvents(const EventStreamOptions& options,
+                            absl::Time deadline) override;
+  // Logs `event` as if docker had (time_nano 0: stamped now).
+  void EmitEvent(Event event);
+  // Makes every StreamEvents running now fail with `status` after
+  // delivering what it has, as when dockerd goes away mid-stream.
+  void BreakEventStreams(absl::Status status);
+  // Forgets the logged events, as a restarted dockerd has none.
+  void ClearEventHistory();
+  // StreamEvents calls in call order, without the callbacks.
+  std::vector<EventStreamOptions> EventStreamCalls() const;
+  // StreamEvents calls running right now.
+  int ActiveEventStreams() const;
+
   absl::Status StartExec(const std::string& exec_id, const ExecOutput& out,
                          absl::Time deadline) override;
   absl::StatusOr<ExecInspect> InspectExec(const std::string& exec_id,
@@ -327,6 +354,12 @@ class FakeDockerClient : public DockerClient {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   ContainerInspect InspectLocked(const FakeContainer& c) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Logs a container event for `c` (see StreamEvents).
+  void LogContainerEventLocked(
+      const FakeContainer& c, const std::string& action,
+      const std::map<std::string, std::string>& extra = {})
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LogEventLocked(Event event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   VersionInfo version_ ABSL_GUARDED_BY(mu_);
@@ -353,6 +386,17 @@ class FakeDockerClient : public DockerClient {
   // BreakLogStreams bumps the generation; followers of an older one fail.
   int64_t log_break_generation_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status log_break_status_ ABSL_GUARDED_BY(mu_);
+  struct LoggedEvent {
+    int64_t seq = 0;
+    Event event;
+  };
+  std::vector<LoggedEvent> events_ ABSL_GUARDED_BY(mu_);
+  int64_t event_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t last_event_nano_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<EventStreamOptions> event_stream_calls_ ABSL_GUARDED_BY(mu_);
+  int active_event_streams_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t event_break_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status event_break_status_ ABSL_GUARDED_BY(mu_);
 
   struct FakeExecState {
     std::string id;

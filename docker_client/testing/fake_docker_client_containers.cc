@@ -185,6 +185,7 @@ absl::StatusOr<std::string> FakeDockerClient::CreateContainer(
     }
   }
   std::string id = c.id;
+  LogContainerEventLocked(c, "create");
   containers_.emplace(id, std::move(c));
   return id;
 }
@@ -232,6 +233,7 @@ absl::Status FakeDockerClient::StartContainer(const std::string& ref,
   if (c.network_mode == "default" || c.network_mode == "bridge") {
     c.ip_address = absl::StrCat("172.17.0.", 2 + c.serial % 250);
   }
+  LogContainerEventLocked(c, "start");
   return absl::OkStatus();
 }
 
@@ -249,6 +251,9 @@ absl::Status FakeDockerClient::StopContainer(const std::string& ref,
   c.state.exit_code = stop_exit_code_;
   c.state.finished_at = Rfc3339(absl::Now());
   c.ip_address.clear();
+  LogContainerEventLocked(c, "die",
+                          {{"exitCode", absl::StrCat(c.state.exit_code)}});
+  LogContainerEventLocked(c, "stop");
   return absl::OkStatus();
 }
 
@@ -267,6 +272,9 @@ absl::Status FakeDockerClient::RemoveContainer(const std::string& ref,
   }
   std::error_code ignored;
   std::filesystem::remove_all(c.dir, ignored);
+  // docker kills a running container it force-removes.
+  if (c.state.running) LogContainerEventLocked(c, "die", {{"exitCode", "137"}});
+  LogContainerEventLocked(c, "destroy");
   containers_.erase(id);
   return absl::OkStatus();
 }

@@ -1,0 +1,195 @@
+#include "cri/events/container_event_source.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+
+namespace cri_dockerd::events {
+namespace {
+
+constexpr char kTypeLabel[] = "io.kubernetes.docker.type";
+// How long the dispatcher waits for work before retrying a failed
+// resynchronisation.
+constexpr absl::Duration kRetryResync = absl::Seconds(1);
+
+}  // namespace
+
+ContainerEventSource::ContainerEventSource(docker::DockerClient* docker,
+                                           EventDescriber describe,
+                                           EventSourceOptions options)
+    : docker_(docker),
+      describe_(std::move(describe)),
+      options_(options),
+      broadcaster_(options.subscriber_queue_limit) {}
+
+ContainerEventSource::~ContainerEventSource() { Stop(); }
+
+std::unique_ptr<EventBroadcaster::Subscription>
+ContainerEventSource::Subscribe() {
+  std::unique_ptr<EventBroadcaster::Subscription> sub =
+      broadcaster_.Subscribe();
+  absl::MutexLock lock(&mu_);
+  if (!started_ && !stopping_) {
+    started_ = true;
+    started_at_ = absl::Now();
+    LOG(INFO) << "watching docker events for GetContainerEvents";
+    reader_ = std::thread([this] { ReadLoop(); });
+    dispatcher_ = std::thread([this] { DispatchLoop(); });
+  }
+  return sub;
+}
+
+void ContainerEventSource::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  broadcaster_.Close();
+  // Threads are only started under mu_ before stopping_ is set.
+  if (reader_.joinable()) reader_.join();
+  if (dispatcher_.joinable()) dispatcher_.join();
+}
+
+bool ContainerEventSource::Stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+void ContainerEventSource::Enqueue(Item item) {
+  absl::MutexLock lock(&mu_);
+  if (backlog_.size() >= options_.backlog_limit) {
+    LOG(WARNING) << "docker event backlog over " << options_.backlog_limit
+                 << " events; resynchronising from a container listing";
+    backlog_.clear();
+    Item resync;
+    resync.resync = true;
+    backlog_.push_back(std::move(resync));
+  }
+  backlog_.push_back(std::move(item));
+}
+
+absl::Status ContainerEventSource::ReadOnce(absl::Time* resume_from) {
+  if (absl::Status s = docker_->Ping(absl::Now() + options_.docker_timeout);
+      !s.ok()) {
+    return s;
+  }
+  // Queued before the stream's events: the listing happens after the
+  // stream is (about to be) open, so nothing falls between the two.
+  Item resync;
+  resync.resync = true;
+  Enqueue(std::move(resync));
+  docker::EventStreamOptions stream;
+  stream.since = *resume_from;
+  stream.filters["type"] = {"container"};
+  stream.filters["event"] = {"create", "start", "die", "destroy"};
+  stream.filters["label"] = {kTypeLabel};
+  stream.on_event = [&](const docker::Event& e) {
+    if (e.time_nano > 0) *resume_from = absl::FromUnixNanos(e.time_nano);
+    Item item;
+    item.event = e;
+    Enqueue(std::move(item));
+  };
+  stream.check = [this] {
+    return Stopping() ? absl::CancelledError("stopping") : absl::OkStatus();
+  };
+  absl::Status s = docker_->StreamEvents(stream, absl::InfiniteFuture());
+  if (s.ok()) s = absl::UnavailableError("docker ended the event stream");
+  return s;
+}
+
+void ContainerEventSource::ReadLoop() {
+  absl::Duration backoff = options_.min_backoff;
+  absl::Time resume_from = started_at_;
+  while (!Stopping()) {
+    const absl::Time attempt = absl::Now();
+    absl::Status s = ReadOnce(&resume_from);
+    if (Stopping()) break;
+    // A stream that stayed up for a while resets the backoff.
+    if (absl::Now() - attempt > options_.max_backoff) {
+      backoff = options_.min_backoff;
+    }
+    LOG(WARNING) << "docker event stream: " << s << "; reconnecting in "
+                 << backoff;
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+bool ContainerEventSource::Resync(ContainerStateTracker& tracker,
+                                  bool initial) {
+  docker::ListContainersOptions list;
+  list.all = true;
+  list.filters["label"] = {kTypeLabel};
+  const int64_t now = absl::ToUnixNanos(absl::Now());
+  absl::StatusOr<std::vector<docker::ContainerSummary>> containers =
+      docker_->ListContainers(list, absl::Now() + options_.docker_timeout);
+  if (!containers.ok()) {
+    LOG(WARNING) << "cannot list containers to resynchronise events: "
+                 << containers.status();
+    return false;
+  }
+  if (initial) {
+    // Events already reported (a late first listing) must not count as
+    // new again when replayed.
+    tracker.Baseline(*containers, tracker.size() == 0
+                                      ? absl::ToUnixNanos(started_at_)
+                                      : now);
+    return true;
+  }
+  std::vector<ContainerChange> changes = tracker.Resync(*containers, now);
+  if (!changes.empty()) {
+    LOG(INFO) << "container events: " << changes.size()
+              << " changes found by resynchronising";
+  }
+  for (const ContainerChange& c : changes) Publish(c);
+  return true;
+}
+
+void ContainerEventSource::Publish(const ContainerChange& change) {
+  // Describing costs docker calls: skip it when nobody listens.
+  if (broadcaster_.subscribers() == 0) return;
+  broadcaster_.Publish(
+      std::make_shared<const v1::ContainerEventResponse>(describe_(change)));
+}
+
+void ContainerEventSource::DispatchLoop() {
+  ContainerStateTracker tracker;
+  bool baselined = false;
+  bool resync_pending = false;
+  for (;;) {
+    std::optional<Item> item;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !backlog_.empty();
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), kRetryResync);
+      if (stopping_) return;
+      if (!backlog_.empty()) {
+        item = std::move(backlog_.front());
+        backlog_.pop_front();
+      }
+    }
+    if (item && item->resync) resync_pending = true;
+    // Until one listing succeeded, listings only record (Baseline).
+    if (resync_pending && Resync(tracker, !baselined)) {
+      resync_pending = false;
+      baselined = true;
+    }
+    if (item && !item->resync) {
+      if (std::optional<ContainerChange> c = tracker.OnEvent(item->event)) {
+        Publish(*c);
+      }
+    }
+  }
+}
+
+}  // namespace cri_dockerd::events
