@@ -10,51 +10,73 @@
 namespace cri_dockerd {
 namespace {
 
-grpc::Status Unimplemented(const char* service, const char* method) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      absl::StrCat(service, "/", method,
-                                   " is not implemented by cri-dockerd yet"));
-}
+// The helpers every handler goes through: each times its call and tells
+// the RpcObserver, when there is one. A base of both service classes, so
+// that handlers name them unqualified.
+class Handlers {
+ protected:
+  explicit Handlers(RpcObserver* observer) : observer_(observer) {}
 
-grpc::Status NeedsCriu(const char* method) {
-  return grpc::Status(
-      grpc::StatusCode::UNIMPLEMENTED,
-      absl::StrCat("RuntimeService/", method,
-                   " is not supported: Docker Engine can only checkpoint "
-                   "containers with its experimental CRIU integration, "
-                   "which this shim does not drive"));
-}
-
-// Runs one domain call. `poll` marks the calls kubelet makes every few
-// seconds (logged at debug level only).
-template <typename Resp, typename Fn>
-grpc::Status Unary(const char* method, bool poll,
-                   const grpc::ServerContext& context, Resp* resp, Fn fn) {
-  const absl::Time start = absl::Now();
-  absl::StatusOr<Resp> result = fn(ContextFromGrpc(context));
-  const absl::Duration took = absl::Now() - start;
-  if (!result.ok()) {
-    LOG(WARNING) << method << " failed after " << took << ": "
-                 << result.status();
-    return ToGrpcStatus(result.status());
+  grpc::Status Unimplemented(const char* service, const char* method) const {
+    Report(method, absl::StatusCode::kUnimplemented, absl::ZeroDuration());
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        absl::StrCat(service, "/", method,
+                                     " is not implemented by cri-dockerd yet"));
   }
-  if (poll) {
-    LOG(DEBUG) << method << " ok in " << took;
-  } else {
-    LOG(INFO) << method << " ok in " << took;
-  }
-  *resp = std::move(result).value();
-  return grpc::Status::OK;
-}
 
-// Runs one server-streaming domain call.
-template <typename Fn>
-grpc::Status Stream(const char* method, const grpc::ServerContext& context,
-                    Fn fn) {
-  const absl::Status s = fn(ContextFromGrpc(context));
-  if (!s.ok()) LOG(WARNING) << method << " failed: " << s;
-  return ToGrpcStatus(s);
-}
+  grpc::Status NeedsCriu(const char* method) const {
+    Report(method, absl::StatusCode::kUnimplemented, absl::ZeroDuration());
+    return grpc::Status(
+        grpc::StatusCode::UNIMPLEMENTED,
+        absl::StrCat("RuntimeService/", method,
+                     " is not supported: Docker Engine can only checkpoint "
+                     "containers with its experimental CRIU integration, "
+                     "which this shim does not drive"));
+  }
+
+  // Runs one domain call. `poll` marks the calls kubelet makes every few
+  // seconds (logged at debug level only).
+  template <typename Resp, typename Fn>
+  grpc::Status Unary(const char* method, bool poll,
+                     const grpc::ServerContext& context, Resp* resp,
+                     Fn fn) const {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<Resp> result = fn(ContextFromGrpc(context));
+    const absl::Duration took = absl::Now() - start;
+    Report(method, result.status().code(), took);
+    if (!result.ok()) {
+      LOG(WARNING) << method << " failed after " << took << ": "
+                   << result.status();
+      return ToGrpcStatus(result.status());
+    }
+    if (poll) {
+      LOG(DEBUG) << method << " ok in " << took;
+    } else {
+      LOG(INFO) << method << " ok in " << took;
+    }
+    *resp = std::move(result).value();
+    return grpc::Status::OK;
+  }
+
+  // Runs one server-streaming domain call.
+  template <typename Fn>
+  grpc::Status Stream(const char* method, const grpc::ServerContext& context,
+                      Fn fn) const {
+    const absl::Time start = absl::Now();
+    const absl::Status s = fn(ContextFromGrpc(context));
+    Report(method, s.code(), absl::Now() - start);
+    if (!s.ok()) LOG(WARNING) << method << " failed: " << s;
+    return ToGrpcStatus(s);
+  }
+
+ private:
+  void Report(const char* method, absl::StatusCode code,
+              absl::Duration took) const {
+    if (observer_ != nullptr) observer_->OnRpcDone(method, code, took);
+  }
+
+  RpcObserver* const observer_;  // may be null
+};
 
 #define CRID_UNIMPLEMENTED_UNARY(Service, Method)                       \
   grpc::Status Method(grpc::ServerContext*, const v1::Method##Request*, \
@@ -67,9 +89,11 @@ grpc::Status Stream(const char* method, const grpc::ServerContext& context,
     return Unimplemented(#Service, #Method);                                \
   }
 
-class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
+class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
+                                 private Handlers {
  public:
-  explicit RuntimeServiceGrpc(RuntimeService* runtime) : runtime_(runtime) {}
+  RuntimeServiceGrpc(RuntimeService* runtime, RpcObserver* observer)
+      : Handlers(observer), runtime_(runtime) {}
 
   grpc::Status Version(grpc::ServerContext* context,
                        const v1::VersionRequest* req,
@@ -305,9 +329,11 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
   RuntimeService* const runtime_;
 };
 
-class ImageServiceGrpc final : public v1::ImageService::Service {
+class ImageServiceGrpc final : public v1::ImageService::Service,
+                               private Handlers {
  public:
-  explicit ImageServiceGrpc(ImageService* images) : images_(images) {}
+  ImageServiceGrpc(ImageService* images, RpcObserver* observer)
+      : Handlers(observer), images_(images) {}
 
   grpc::Status ListImages(grpc::ServerContext* context,
                           const v1::ListImagesRequest* req,
@@ -319,13 +345,12 @@ class ImageServiceGrpc final : public v1::ImageService::Service {
   grpc::Status StreamImages(
       grpc::ServerContext* context, const v1::StreamImagesRequest* req,
       grpc::ServerWriter<v1::StreamImagesResponse>* writer) override {
-    const absl::Status s =
-        images_->StreamImages(ContextFromGrpc(*context), *req,
-                              [writer](const v1::StreamImagesResponse& batch) {
-                                return writer->Write(batch);
-                              });
-    if (!s.ok()) LOG(WARNING) << "StreamImages failed: " << s;
-    return ToGrpcStatus(s);
+    return Stream("StreamImages", *context, [&](const CallContext& c) {
+      return images_->StreamImages(
+          c, *req, [writer](const v1::StreamImagesResponse& batch) {
+            return writer->Write(batch);
+          });
+    });
   }
   grpc::Status ImageStatus(grpc::ServerContext* context,
                            const v1::ImageStatusRequest* req,
@@ -382,13 +407,13 @@ CallContext ContextFromGrpc(const grpc::ServerContext& context) {
 }
 
 std::unique_ptr<v1::RuntimeService::Service> NewRuntimeServiceGrpc(
-    RuntimeService* runtime) {
-  return std::make_unique<RuntimeServiceGrpc>(runtime);
+    RuntimeService* runtime, RpcObserver* observer) {
+  return std::make_unique<RuntimeServiceGrpc>(runtime, observer);
 }
 
 std::unique_ptr<v1::ImageService::Service> NewImageServiceGrpc(
-    ImageService* images) {
-  return std::make_unique<ImageServiceGrpc>(images);
+    ImageService* images, RpcObserver* observer) {
+  return std::make_unique<ImageServiceGrpc>(images, observer);
 }
 
 }  // namespace cri_dockerd

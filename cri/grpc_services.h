@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cri/image_service.h"
+#include "cri/rpc_observer.h"
 #include "cri/runtime_service.h"
 #include "proto/cri_api_grpc.h"
 
@@ -19,10 +20,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // context must outlive the CallContext.
 CallContext ContextFromGrpc(const grpc::ServerContext& context);
 
-// Both services register with one grpc::ServerBuilder.
+// Both services register with one grpc::ServerBuilder. `observer` may be
+// null (no metrics); otherwise it must outlive the services.
 std::unique_ptr<v1::RuntimeService::Service> NewRuntimeServiceGrpc(
-    RuntimeService* runtime);
+    RuntimeService* runtime, RpcObserver* observer = nullptr);
 std::unique_ptr<v1::ImageService::Service> NewImageServiceGrpc(
-    ImageService* images);
+    ImageService* images, RpcObserver* observer = nullptr);
 
 }  // namespace cri_dockerd

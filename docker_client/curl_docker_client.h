@@ -135,6 +135,12 @@ class CurlDockerClient : public DockerClient {
 
   const Endpoint& endpoint() const { return transport_.endpoint(); }
 
+  // Reports every exchange with dockerd to `observer` (see HttpObserver);
+  // call before the client is used.
+  void SetHttpObserver(HttpObserver observer) {
+    transport_.set_observer(std::move(observer));
+  }
+
  private:
   explicit CurlDockerClient(Endpoint endpoint);
 

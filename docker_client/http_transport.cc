@@ -77,6 +77,17 @@ void HttpTransport::ReleaseHandle(void* handle, bool reusable) {
 }
 
 absl::StatusOr<HttpResponse> HttpTransport::Do(const HttpRequest& request) {
+  if (!observer_) return Exchange(request);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<HttpResponse> response = Exchange(request);
+  observer_(HttpExchange{request.method, request.path,
+                         response.ok() ? response->status : 0,
+                         absl::Now() - start});
+  return response;
+}
+
+absl::StatusOr<HttpResponse> HttpTransport::Exchange(
+    const HttpRequest& request) {
   const std::string what = absl::StrCat(
       request.method, " ", request.path.substr(0, request.path.find('?')));
   if (!absl::StartsWith(request.path, "/") || HasLineBreak(request.path) ||

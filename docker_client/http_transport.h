@@ -53,6 +53,17 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;
 };
 
+// One finished exchange, as an HttpObserver sees it.
+struct HttpExchange {
+  absl::string_view method;
+  absl::string_view path;  // as requested, query string included
+  int status = 0;          // the reply's status; 0 when none came
+  absl::Duration duration;
+};
+// Told about every Do(), whatever its outcome (for metrics). Called from
+// the calling thread; must be thread-safe and cheap.
+using HttpObserver = std::function<void(const HttpExchange&)>;
+
 // Thread-safe: Do() may run concurrently from many threads. A few idle
 // curl handles are kept so their connections are reused (keep-alive).
 class HttpTransport {
@@ -78,7 +89,11 @@ class HttpTransport {
 
   const Endpoint& endpoint() const { return endpoint_; }
 
+  // Installs the observer; call before the first Do() (not synchronised).
+  void set_observer(HttpObserver observer) { observer_ = std::move(observer); }
+
  private:
+  absl::StatusOr<HttpResponse> Exchange(const HttpRequest& request);
   // Both deal in CURL* (void* in curl.h), kept opaque here so that this
   // header does not pull in curl.
   void* AcquireHandle();
@@ -87,6 +102,7 @@ class HttpTransport {
   // Constant after construction.
   const Endpoint endpoint_;
   const std::string url_prefix_;  // "http://docker" or "http://host:port"
+  HttpObserver observer_;         // set before use
 
   absl::Mutex mu_;
   std::vector<void*> idle_ ABSL_GUARDED_BY(mu_);

@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "common/go_duration.h"
 #include "common/logging.h"
+#include "common/metrics/bind_address.h"
 
 namespace cri_dockerd {
 namespace {
@@ -165,6 +166,21 @@ const std::vector<FlagSpec>& Specs() {
                  return absl::OkStatus();
                },
                [](const Flags& f) { return f.runtime_cgroups; }},
+      FlagSpec{"metrics-bind-addr", Kind::kString,
+               "IP:port to serve Prometheus metrics on at /metrics, e.g. "
+               "127.0.0.1:9101; empty disables the endpoint.",
+               [](Flags& f, const std::string& v) {
+                 if (!v.empty()) {
+                   auto addr = metrics::ParseBindAddress(v);
+                   if (!addr.ok()) {
+                     return BadValue("metrics-bind-addr", v,
+                                     std::string(addr.status().message()));
+                   }
+                 }
+                 f.metrics_bind_addr = v;
+                 return absl::OkStatus();
+               },
+               [](const Flags& f) { return f.metrics_bind_addr; }},
       FlagSpec{"log-level", Kind::kString,
                "Log level: trace, debug, info, warn, error (fatal and panic "
                "are accepted as error).",

@@ -28,6 +28,8 @@ struct Flags {
   absl::Duration runtime_request_timeout = absl::ZeroDuration();
   std::string streaming_bind_addr;
   std::string runtime_cgroups;
+  // "IP:port" of the Prometheus /metrics endpoint; empty: not served.
+  std::string metrics_bind_addr;
   std::string log_level = "info";
   bool version = false;
   bool buildinfo = false;

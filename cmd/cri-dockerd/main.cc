@@ -10,13 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "cmd/cri-dockerd/build_info.h"
+#include "cmd/cri-dockerd/daemon_metrics.h"
 #include "cmd/cri-dockerd/flags.h"
 #include "cmd/cri-dockerd/grpc_server.h"
 #include "cmd/cri-dockerd/listener.h"
 #include "cmd/cri-dockerd/runtime_cgroups.h"
 #include "common/go_duration.h"
 #include "common/logging.h"
+#include "common/metrics/bind_address.h"
+#include "common/metrics/http_server.h"
+#include "common/metrics/registry.h"
 #include "cri/grpc_services.h"
 #include "cri/image/registry_credentials.h"
 #include "cri/image_service.h"
@@ -26,6 +31,7 @@
 #include "cri/store/checkpoint_store.h"
 #include "docker_client/curl_docker_client.h"
 #include "docker_client/endpoint.h"
+#include "docker_client/operation_name.h"
 
 namespace cri_dockerd {
 namespace {
@@ -123,10 +129,26 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Metrics are collected only when they are served. Declared before
+  // everything that reports to them, so destroyed after.
+  metrics::Registry registry;
+  std::unique_ptr<DaemonMetrics> daemon_metrics;
+  if (!flags.metrics_bind_addr.empty()) {
+    daemon_metrics = std::make_unique<DaemonMetrics>(&registry);
+  }
+
   auto docker = docker::CurlDockerClient::Create(flags.docker_endpoint);
   if (!docker.ok()) return Fail(2, std::string(docker.status().message()));
   auto network = network::CreateNetworkPlugin(MakeNetworkSettings(flags));
   if (!network.ok()) return Fail(2, std::string(network.status().message()));
+
+  if (daemon_metrics) {
+    (*docker)->SetHttpObserver(
+        [m = daemon_metrics.get()](const docker::HttpExchange& e) {
+          m->OnDockerRequest(docker::OperationName(e.method, e.path), e.status,
+                             e.duration);
+        });
+  }
 
   LOG(INFO) << "starting cri-dockerd " << kVersion << " (" << kGitDescribe
             << "), docker " << flags.docker_endpoint << ", network plugin "
@@ -161,9 +183,9 @@ int Run(int argc, char** argv) {
     LOG(WARNING) << "cannot resume container log copies yet: " << s;
   }
   std::unique_ptr<v1::RuntimeService::Service> runtime_grpc =
-      NewRuntimeServiceGrpc(&runtime);
+      NewRuntimeServiceGrpc(&runtime, daemon_metrics.get());
   std::unique_ptr<v1::ImageService::Service> image_grpc =
-      NewImageServiceGrpc(&images);
+      NewImageServiceGrpc(&images, daemon_metrics.get());
 
   auto listener = Listener::Open(flags.container_runtime_endpoint);
   if (!listener.ok()) return Fail(1, std::string(listener.status().message()));
@@ -171,6 +193,27 @@ int Run(int argc, char** argv) {
                                   {runtime_grpc.get(), image_grpc.get()});
   if (!server.ok()) return Fail(1, std::string(server.status().message()));
   LOG(INFO) << "serving the CRI on " << flags.container_runtime_endpoint;
+
+  std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
+  if (!flags.metrics_bind_addr.empty()) {
+    // Checked by ParseFlags already.
+    auto addr = metrics::ParseBindAddress(flags.metrics_bind_addr);
+    absl::Status status = addr.status();
+    if (addr.ok()) {
+      auto started = metrics::MetricsHttpServer::Start(
+          *addr, [&registry] { return registry.Render(); });
+      status = started.status();
+      if (started.ok()) metrics_server = std::move(*started);
+    }
+    if (!status.ok()) {
+      (*server)->Shutdown(kShutdownGrace);
+      return Fail(
+          1, absl::StrCat("--metrics-bind-addr ", flags.metrics_bind_addr, ": ",
+                          status.message()));
+    }
+    LOG(INFO) << "serving metrics on http://" << flags.metrics_bind_addr
+              << "/metrics";
+  }
   sd_notify(0, "READY=1");
 
   const int sig = WaitForStopSignal(stop_signals);
@@ -179,6 +222,7 @@ int Run(int argc, char** argv) {
   // Event streams never end by themselves: end them before draining.
   runtime.StopContainerEvents();
   (*server)->Shutdown(kShutdownGrace);
+  if (metrics_server) metrics_server->Stop();
   LOG(INFO) << "stopped";
   return 0;
 }

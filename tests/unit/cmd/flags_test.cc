@@ -106,6 +106,10 @@ TEST(FlagsTest, BadInputNamesTheFlag) {
       {{"--ipv6-dual-stack=maybe"}, "--ipv6-dual-stack"},
       {{"--runtime-cgroups=relative"}, "--runtime-cgroups"},
       {{"--runtime-cgroups=/a/../b"}, "--runtime-cgroups"},
+      {{"--metrics-bind-addr=9101"}, "--metrics-bind-addr"},
+      {{"--metrics-bind-addr", "localhost:9101"}, "--metrics-bind-addr"},
+      {{"--metrics-bind-addr=127.0.0.1:0"}, "--metrics-bind-addr"},
+      {{"--metrics-bind-addr=127.0.0.1:99999"}, "--metrics-bind-addr"},
       {{"serve"}, "serve"},
       {{"-version"}, "-version"},
       {{"--"}, "--"},
@@ -119,6 +123,16 @@ TEST(FlagsTest, BadInputNamesTheFlag) {
     EXPECT_EQ(f.status().message().find('\n'), std::string::npos)
         << "one line: " << f.status();
   }
+}
+
+TEST(FlagsTest, MetricsBindAddrIsOffByDefaultAndTakesIpPort) {
+  EXPECT_EQ(ParseFlags({})->metrics_bind_addr, "");
+  EXPECT_EQ(
+      ParseFlags({"--metrics-bind-addr", "127.0.0.1:9101"})->metrics_bind_addr,
+      "127.0.0.1:9101");
+  EXPECT_EQ(ParseFlags({"--metrics-bind-addr=[::]:9101"})->metrics_bind_addr,
+            "[::]:9101");
+  EXPECT_EQ(ParseFlags({"--metrics-bind-addr="})->metrics_bind_addr, "");
 }
 
 TEST(FlagsTest, UsageListsEveryFlagWithDefaults) {
@@ -139,6 +153,7 @@ TEST(FlagsTest, UsageListsEveryFlagWithDefaults) {
                            "--runtime-request-timeout",
                            "--streaming-bind-addr",
                            "--runtime-cgroups",
+                           "--metrics-bind-addr string",
                            "--log-level",
                            "--version",
                            "--buildinfo",

@@ -4,7 +4,9 @@
 #include "cri/grpc_services.h"
 
 #include <future>
+#include <map>
 #include <set>
+#include <vector>
 
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -15,11 +17,31 @@ namespace {
 
 using testing_util::RuntimeServiceTest;
 
+// Records what the boundary reports, per RPC name.
+class RecordingObserver : public RpcObserver {
+ public:
+  void OnRpcDone(absl::string_view method, absl::StatusCode code,
+                 absl::Duration took) override {
+    absl::MutexLock lock(&mu_);
+    calls_[std::string(method)].push_back(code);
+    EXPECT_GE(took, absl::ZeroDuration());
+  }
+  std::map<std::string, std::vector<absl::StatusCode>> calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::map<std::string, std::vector<absl::StatusCode>> calls_
+      ABSL_GUARDED_BY(mu_);
+};
+
 class GrpcServicesTest : public RuntimeServiceTest {
  protected:
   void SetUp() override {
-    runtime_grpc_ = NewRuntimeServiceGrpc(service_.get());
-    image_grpc_ = NewImageServiceGrpc(images_.get());
+    runtime_grpc_ = NewRuntimeServiceGrpc(service_.get(), &observer_);
+    image_grpc_ = NewImageServiceGrpc(images_.get(), &observer_);
     grpc::ServerBuilder builder;
     builder.RegisterService(runtime_grpc_.get());
     builder.RegisterService(image_grpc_.get());
@@ -44,6 +66,7 @@ class GrpcServicesTest : public RuntimeServiceTest {
     return done.get_future().get();
   }
 
+  RecordingObserver observer_;
   std::unique_ptr<v1::RuntimeService::Service> runtime_grpc_;
   std::unique_ptr<v1::ImageService::Service> image_grpc_;
   std::unique_ptr<grpc::Server> server_;
@@ -88,6 +111,32 @@ TEST_F(GrpcServicesTest, EveryRpcAnswersImplementedOrNamedUnimplemented) {
     }
   }
   EXPECT_EQ(rpcs, 41) << "cri-api v0.36 has 41 RPCs";
+
+  // Every RPC, implemented or not, reached the observer exactly once.
+  const auto calls = observer_.calls();
+  EXPECT_EQ(calls.size(), 41u);
+  for (const auto& [name, codes] : calls) {
+    ASSERT_EQ(codes.size(), 1u) << name;
+    if (unimplemented.count(name) != 0) {
+      EXPECT_EQ(codes[0], absl::StatusCode::kUnimplemented) << name;
+    }
+  }
+}
+
+TEST_F(GrpcServicesTest, ObserverSeesDomainErrorCodes) {
+  docker_.InjectError("Version", absl::NotFoundError("gone"));
+  v1::RuntimeService::Stub stub(channel_);
+  grpc::ClientContext ctx;
+  v1::VersionResponse resp;
+  EXPECT_FALSE(stub.Version(&ctx, v1::VersionRequest(), &resp).ok());
+  grpc::ClientContext ctx2;
+  v1::StatusResponse status;
+  EXPECT_TRUE(stub.Status(&ctx2, v1::StatusRequest(), &status).ok());
+  const auto calls = observer_.calls();
+  EXPECT_EQ(calls.at("Version"),
+            std::vector<absl::StatusCode>{absl::StatusCode::kNotFound});
+  EXPECT_EQ(calls.at("Status"),
+            std::vector<absl::StatusCode>{absl::StatusCode::kOk});
 }
 
 TEST_F(GrpcServicesTest, GetContainerEventsStreams) {
