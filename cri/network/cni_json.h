@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/json_quote.h"
 
 namespace cri_dockerd::network {
 
@@ -29,8 +30,8 @@ absl::StatusOr<std::vector<std::string>> SplitJsonArray(absl::string_view text);
 std::string FindMember(const std::vector<JsonMember>& members,
                        absl::string_view key);
 
-// `s` as a JSON string literal.
-std::string JsonQuote(absl::string_view s);
+// `s` as a JSON string literal (common/json_quote.h).
+using ::cri_dockerd::JsonQuote;
 
 // The decoded value of a JSON string literal; InvalidArgument if `raw` is
 // not one.
