@@ -3,6 +3,7 @@
 // by name and ID, mounts, log path, labels and annotations, and the
 // identity of the running process (read from /proc, no docker exec).
 // Read-only.
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "cri/logs/container_log_manager.h"
 #include "cri/naming.h"
 #include "cri/runtime_service.h"
 
@@ -66,10 +68,24 @@ v1::ContainerState RuntimeService::CriState(const docker::ContainerState& s) {
   return v1::CONTAINER_UNKNOWN;
 }
 
+namespace {
+// How long ContainerStatus waits for an exited container's log copy.
+constexpr absl::Duration kLogDrainWait = absl::Seconds(1);
+}  // namespace
+
 absl::StatusOr<v1::ContainerStatusResponse> RuntimeService::ContainerStatus(
     const CallContext& ctx, const v1::ContainerStatusRequest& req) {
   ASSIGN_OR_RETURN(docker::ContainerInspect c,
                    FindContainer(ctx, req.container_id()));
+  if (logs_ != nullptr && !c.state.running && !c.state.paused &&
+      !c.state.restarting) {
+    // Like containerd, which finishes a container's output before it
+    // reports the exit: once a container shows as exited its CRI log file
+    // is complete. The copy ends within milliseconds of docker's stream;
+    // the wait is bounded so a stuck copy cannot stall status calls.
+    logs_->AwaitCopyEnd(c.id,
+                        std::min(ctx.deadline, absl::Now() + kLogDrainWait));
+  }
   v1::ContainerStatusResponse resp;
   v1::ContainerStatus* st = resp.mutable_status();
   st->set_id(c.id);

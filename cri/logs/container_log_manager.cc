@@ -110,4 +110,13 @@ bool ContainerLogManager::IsCopying(const std::string& container_id) const {
   return it != copiers_.end() && !it->second->Done();
 }
 
+bool ContainerLogManager::AwaitCopyEnd(const std::string& container_id,
+                                       absl::Time deadline) {
+  while (IsCopying(container_id)) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
+
 }  // namespace cri_dockerd::logs

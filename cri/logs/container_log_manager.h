@@ -64,6 +64,11 @@ class ContainerLogManager {
   // A copy for the container runs.
   bool IsCopying(const std::string& container_id) const;
 
+  // Waits until no copy runs for the container (an exited container's
+  // copy ends once docker's stream delivered everything), or `deadline`.
+  // True if none runs.
+  bool AwaitCopyEnd(const std::string& container_id, absl::Time deadline);
+
  private:
   // Takes the copies that ended by themselves out of the map.
   std::vector<std::unique_ptr<LogCopier>> TakeFinishedLocked()

@@ -235,6 +235,19 @@ TEST_F(ContainerLogManagerTest, BrokenStreamIsFollowedAgain) {
   EXPECT_EQ(Read(path_), Cri({Out(1, "before"), Out(2, "after")}));
 }
 
+TEST_F(ContainerLogManagerTest, AwaitCopyEndReturnsOnceTheFileIsComplete) {
+  ASSERT_TRUE(manager_->Start(id_, path_, /*tty=*/false).ok());
+  // Running: the copy does not end, the wait gives up at its deadline.
+  EXPECT_FALSE(
+      manager_->AwaitCopyEnd(id_, absl::Now() + absl::Milliseconds(50)));
+  docker_.AppendLogs(id_, {Out(1, "last words")});
+  StopContainer();
+  EXPECT_TRUE(manager_->AwaitCopyEnd(id_, absl::Now() + absl::Seconds(10)));
+  // No polling needed afterwards: everything is in the file.
+  EXPECT_EQ(CountLines(path_), 1u);
+  EXPECT_TRUE(manager_->AwaitCopyEnd("never-copied", absl::Now()));
+}
+
 TEST_F(ContainerLogManagerTest, GoneContainerEndsTheCopy) {
   ASSERT_TRUE(manager_->Start("no-such-container", path_, false).ok());
   ASSERT_TRUE(
