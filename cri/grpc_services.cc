@@ -316,9 +316,28 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
     });
   }
 
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, Exec)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, Attach)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, PortForward)
+  grpc::Status Exec(grpc::ServerContext* context, const v1::ExecRequest* req,
+                    v1::ExecResponse* resp) override {
+    return Unary("Exec", false, *context, resp,
+                 [&](const CallContext& c) { return runtime_->Exec(c, *req); });
+  }
+
+  grpc::Status Attach(grpc::ServerContext* context,
+                      const v1::AttachRequest* req,
+                      v1::AttachResponse* resp) override {
+    return Unary("Attach", false, *context, resp, [&](const CallContext& c) {
+      return runtime_->Attach(c, *req);
+    });
+  }
+
+  grpc::Status PortForward(grpc::ServerContext* context,
+                           const v1::PortForwardRequest* req,
+                           v1::PortForwardResponse* resp) override {
+    return Unary(
+        "PortForward", false, *context, resp,
+        [&](const CallContext& c) { return runtime_->PortForward(c, *req); });
+  }
+
   CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamContainerStats)
   CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxStats)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListMetricDescriptors)

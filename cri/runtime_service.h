@@ -27,6 +27,9 @@ namespace cri_dockerd {
 namespace logs {
 class ContainerLogManager;
 }  // namespace logs
+namespace streaming {
+class StreamingServer;
+}  // namespace streaming
 
 namespace v1 = ::runtime::v1;
 
@@ -108,6 +111,18 @@ class RuntimeService {
   // Ends every GetContainerEvents stream and stops watching docker (at
   // shutdown, before the gRPC server drains). Idempotent.
   void StopContainerEvents();
+  // Streaming (container_exec.cc, sandbox_portforward.cc): URLs of the
+  // streaming server set with SetStreamingServer.
+  absl::StatusOr<v1::ExecResponse> Exec(const CallContext& ctx,
+                                        const v1::ExecRequest& req);
+  absl::StatusOr<v1::AttachResponse> Attach(const CallContext& ctx,
+                                            const v1::AttachRequest& req);
+  absl::StatusOr<v1::PortForwardResponse> PortForward(
+      const CallContext& ctx, const v1::PortForwardRequest& req);
+  // Before serving (it and this object point at each other's halves).
+  void SetStreamingServer(streaming::StreamingServer* server) {
+    streaming_ = server;
+  }
 
   // Resource usage from the cgroup filesystem (container_stats.cc,
   // sandbox_stats.cc).
@@ -151,6 +166,10 @@ class RuntimeService {
   // otherwise, InvalidArgument for a malformed ID.
   absl::StatusOr<docker::ContainerInspect> FindContainer(const CallContext& ctx,
                                                          const std::string& id);
+  // FindContainer, and FailedPrecondition unless it runs; Unavailable
+  // without a streaming server.
+  absl::StatusOr<docker::ContainerInspect> FindRunningContainer(
+      const CallContext& ctx, const std::string& id);
   static v1::ContainerState CriState(const docker::ContainerState& s);
   absl::StatusOr<std::vector<v1::Container>> ListCriContainers(
       const CallContext& ctx, const v1::ContainerFilter& filter);
@@ -195,6 +214,8 @@ class RuntimeService {
   logs::ContainerLogManager* const logs_;
   // Caches of the stats verbs (thread-safe itself).
   const std::unique_ptr<stats::Collector> stats_;
+  // Set once before serving.
+  streaming::StreamingServer* streaming_ = nullptr;
   // Last: its threads call back into this object, so it goes first.
   const std::unique_ptr<events::ContainerEventSource> events_;
 };

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cmd/cri-dockerd/build_info.h"
 #include "cmd/cri-dockerd/daemon_metrics.h"
@@ -22,6 +23,7 @@
 #include "common/metrics/bind_address.h"
 #include "common/metrics/http_server.h"
 #include "common/metrics/registry.h"
+#include "cri/docker_streaming_runtime.h"
 #include "cri/grpc_services.h"
 #include "cri/image/registry_credentials.h"
 #include "cri/image_service.h"
@@ -29,6 +31,7 @@
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_service.h"
 #include "cri/store/checkpoint_store.h"
+#include "cri/streaming/server.h"
 #include "docker_client/curl_docker_client.h"
 #include "docker_client/endpoint.h"
 #include "docker_client/operation_name.h"
@@ -85,6 +88,11 @@ void ProbeDocker(docker::DockerClient* docker, const std::string& endpoint) {
                  << " is not reachable yet: " << version.status()
                  << "; serving anyway, Status reports RuntimeReady=false";
   }
+}
+
+bool IsLoopbackUrl(const std::string& url) {
+  return absl::StartsWith(url, "http://127.") ||
+         absl::StartsWith(url, "http://[::1]");
 }
 
 // Blocks until SIGTERM or SIGINT (already blocked in every thread).
@@ -182,6 +190,25 @@ int Run(int argc, char** argv) {
       !s.ok()) {
     LOG(WARNING) << "cannot resume container log copies yet: " << s;
   }
+  DockerStreamingRuntime streaming_runtime(docker->get());
+  streaming::StreamingServerOptions streaming_options;
+  streaming_options.bind_address = flags.streaming_bind_addr;
+  auto streaming =
+      streaming::StreamingServer::Start(streaming_options, &streaming_runtime);
+  if (!streaming.ok()) {
+    return Fail(1, std::string(streaming.status().message()));
+  }
+  runtime.SetStreamingServer(streaming->get());
+  LOG(INFO) << "streaming server (exec, attach, port-forward) on "
+            << (*streaming)->base_url();
+  if (!IsLoopbackUrl((*streaming)->base_url()) ||
+      absl::StartsWith(flags.streaming_bind_addr, ":") ||
+      absl::StartsWith(flags.streaming_bind_addr, "0.0.0.0") ||
+      absl::StartsWith(flags.streaming_bind_addr, "[::]")) {
+    LOG(WARNING) << "--streaming-bind-addr " << flags.streaming_bind_addr
+                 << " is reachable from the network: anyone who gets an "
+                    "exec URL can use it within a minute";
+  }
   std::unique_ptr<v1::RuntimeService::Service> runtime_grpc =
       NewRuntimeServiceGrpc(&runtime, daemon_metrics.get());
   std::unique_ptr<v1::ImageService::Service> image_grpc =
@@ -222,6 +249,7 @@ int Run(int argc, char** argv) {
   // Event streams never end by themselves: end them before draining.
   runtime.StopContainerEvents();
   (*server)->Shutdown(kShutdownGrace);
+  (*streaming)->Stop();
   if (metrics_server) metrics_server->Stop();
   LOG(INFO) << "stopped";
   return 0;

@@ -1,0 +1,60 @@
+// Exec and attach sessions (Kubernetes' remotecommand protocols): collects
+// the client's stdin/stdout/stderr/error/resize streams -- SPDY streams
+// named by their streamType header, or fixed WebSocket channels 0-4 --,
+// runs the command through the StreamingRuntime and reports the outcome
+// on the error stream (v4: metav1.Status JSON with the exit code).
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "cri/streaming/request_cache.h"
+#include "cri/streaming/session.h"
+#include "cri/streaming/session_io.h"
+
+namespace cri_dockerd::streaming {
+
+struct RemoteCommand {
+  std::optional<ExecRequest> exec;  // exactly one of exec, attach
+  std::optional<AttachRequest> attach;
+  bool tty = false;
+  bool stdin = false;
+  bool stdout = false;
+  bool stderr = false;
+};
+
+// Serves one exec/attach connection to its end.
+void ServeRemoteCommand(SessionContext& ctx, RemoteCommand command);
+
+// The runtime-facing half, shared by the SPDY and WebSocket paths. The
+// protocol code declares it after its session object and closes the
+// session before it goes out of scope: its threads end once the client's
+// streams are torn down.
+class ClientSide {
+ public:
+  // `stdin`/`resize` may be null; `wait_gone` blocks until the client's
+  // connection has ended.
+  ClientSide(ByteStream* stdin, ByteStream* resize,
+             std::function<void()> wait_gone);
+
+  // Runs the command with the client's output streams and returns how it
+  // ended.
+  RemoteOutcome Run(SessionContext& ctx, const RemoteCommand& command,
+                    ByteStream* stdout, ByteStream* stderr);
+
+ private:
+  std::optional<InputPump> stdin_;
+  std::optional<InputPump> resize_pump_;
+  std::optional<ResizeReader> resize_;
+  ClientWatch watch_;
+};
+
+// Cleans up a RemoteCommand as kubelet does (tty drops stderr). False if
+// it asks for no stream at all.
+bool NormalizeRemoteCommand(RemoteCommand* command);
+
+// The WebSocket path of ServeRemoteCommand (remotecommand_ws.cc).
+void ServeRemoteCommandWebSocket(SessionContext& ctx,
+                                 const RemoteCommand& command);
+
+}  // namespace cri_dockerd::streaming

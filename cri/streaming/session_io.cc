@@ -1,0 +1,147 @@
+#include "cri/streaming/session_io.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace cri_dockerd::streaming {
+namespace {
+constexpr size_t kMaxQueued = 1 << 20;
+}  // namespace
+
+InputPump::InputPump(ByteStream* source) : source_(source) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+InputPump::~InputPump() {
+  Reset();
+  if (thread_.joinable()) thread_.join();
+}
+
+void InputPump::Run() {
+  std::string buf(32 * 1024, '\0');
+  while (true) {
+    absl::StatusOr<size_t> n = source_->Read(buf.data(), buf.size());
+    absl::MutexLock lock(&mu_);
+    if (!n.ok()) {
+      error_ = n.status();
+      return;
+    }
+    if (*n == 0) {
+      eof_ = true;
+      return;
+    }
+    chunks_.emplace_back(buf.data(), *n);
+    queued_ += *n;
+    // Backpressure: wait for the consumer (or a local reset).
+    mu_.Await(absl::Condition(
+        +[](InputPump* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+          return p->queued_ < kMaxQueued || p->cancelled_;
+        },
+        this));
+    if (cancelled_) {
+      chunks_.clear();
+      queued_ = 0;
+    }
+  }
+}
+
+absl::StatusOr<size_t> InputPump::Read(char* buf, size_t len) {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](InputPump* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+        return !p->chunks_.empty() || p->eof_ || !p->error_.ok() ||
+               p->cancelled_;
+      },
+      this));
+  if (cancelled_) return absl::CancelledError("input abandoned");
+  if (!chunks_.empty()) {
+    std::string& front = chunks_.front();
+    size_t n = std::min(len, front.size());
+    std::memcpy(buf, front.data(), n);
+    front.erase(0, n);
+    queued_ -= n;
+    if (front.empty()) chunks_.pop_front();
+    return n;
+  }
+  if (!error_.ok()) return error_;
+  return 0;
+}
+
+absl::Status InputPump::Write(absl::string_view) {
+  return absl::FailedPreconditionError("stdin is read-only");
+}
+
+absl::Status InputPump::CloseWrite() { return absl::OkStatus(); }
+
+void InputPump::Reset() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+}
+
+std::optional<TerminalSize> ResizeReader::Next() {
+  char buf[1024];
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (cancelled_) return std::nullopt;
+    }
+    if (std::optional<TerminalSize> size = parser_.Next()) return size;
+    absl::StatusOr<size_t> n = stream_->Read(buf, sizeof(buf));
+    if (!n.ok() || *n == 0) return std::nullopt;
+    parser_.Feed(absl::string_view(buf, *n));
+  }
+}
+
+void ResizeReader::Cancel() {
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+  stream_->Reset();
+}
+
+ClientWatch::ClientWatch(std::function<void()> wait_gone) {
+  thread_ = std::thread([this, wait = std::move(wait_gone)] {
+    wait();
+    absl::MutexLock run(&run_mu_);
+    std::map<int, std::function<void()>> callbacks;
+    {
+      absl::MutexLock lock(&mu_);
+      gone_ = true;
+      callbacks.swap(callbacks_);
+    }
+    for (auto& [id, fn] : callbacks) fn();
+  });
+}
+
+ClientWatch::~ClientWatch() {
+  if (thread_.joinable()) thread_.join();
+}
+
+int ClientWatch::OnGone(std::function<void()> fn) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!gone_) {
+      int id = ++next_id_;
+      callbacks_[id] = std::move(fn);
+      return id;
+    }
+  }
+  absl::MutexLock run(&run_mu_);
+  fn();
+  return 0;
+}
+
+void ClientWatch::Remove(int id) {
+  absl::MutexLock run(&run_mu_);
+  absl::MutexLock lock(&mu_);
+  callbacks_.erase(id);
+}
+
+bool ClientWatch::gone() {
+  absl::MutexLock lock(&mu_);
+  return gone_;
+}
+
+}  // namespace cri_dockerd::streaming

@@ -1,0 +1,525 @@
+// Exec, attach and port-forward through the streaming server, end to end:
+// the real binary over gRPC for the URLs, our own SPDY and WebSocket
+// clients for the sessions, the real dockerd and the lab's busybox. Pods
+// use docker's bridge (no-op network mode), so each has its own network
+// namespace for port-forward; one host-network pod checks that path.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/cri_daemon.h"
+#include "tests/integration/daemon_process.h"
+#include "tests/integration/private_dockerd.h"
+#include "tests/integration/stream_client.h"
+
+namespace cri_dockerd::testing_support {
+namespace {
+
+namespace v1 = ::runtime::v1;
+
+constexpr char kDockerSocket[] = "/var/run/docker.sock";
+constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
+
+class StreamingTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
+    absl::StatusOr<CriDaemon> daemon =
+        StartCriDaemon(dir_.path(), {"--network-plugin="});
+    ASSERT_TRUE(daemon.ok()) << daemon.status();
+    cri_ = *std::move(daemon);
+    runtime_ = cri_.runtime.get();
+    grpc::Status s = PullImage(cri_.images.get(), kBusybox);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    sandbox_ = RunPod("stream", false, &config_);
+    ASSERT_FALSE(sandbox_.empty());
+    container_ =
+        StartContainer(sandbox_, config_, "sleeper", "sleep 600", false);
+    ASSERT_FALSE(container_.empty());
+  }
+  void TearDown() override {
+    for (const std::string& id : {sandbox_, host_sandbox_}) {
+      if (!id.empty()) {
+        EXPECT_TRUE(StopAndRemovePod(runtime_, id).ok());
+      }
+    }
+  }
+
+  std::string RunPod(const std::string& name, bool host_network,
+                     v1::PodSandboxConfig* config) {
+    config->mutable_metadata()->set_name(name);
+    config->mutable_metadata()->set_namespace_("crid-it");
+    config->mutable_metadata()->set_uid(absl::StrCat(name, getpid()));
+    if (host_network) {
+      config->mutable_linux()
+          ->mutable_security_context()
+          ->mutable_namespace_options()
+          ->set_network(v1::NODE);
+    }
+    v1::RunPodSandboxRequest run;
+    *run.mutable_config() = *config;
+    v1::RunPodSandboxResponse resp;
+    grpc::Status s =
+        runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message() << cri_.process->Output();
+    return resp.pod_sandbox_id();
+  }
+
+  std::string StartContainer(const std::string& sandbox,
+                             const v1::PodSandboxConfig& config,
+                             const std::string& name, const std::string& sh,
+                             bool tty_stdin) {
+    v1::CreateContainerRequest create;
+    create.set_pod_sandbox_id(sandbox);
+    *create.mutable_sandbox_config() = config;
+    v1::ContainerConfig* c = create.mutable_config();
+    c->mutable_metadata()->set_name(name);
+    c->mutable_image()->set_image(kBusybox);
+    for (const char* arg : {"sh", "-c"}) c->add_command(arg);
+    c->add_command(sh);
+    c->set_stdin(tty_stdin);
+    c->set_tty(tty_stdin);
+    v1::CreateContainerResponse created;
+    grpc::Status s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(),
+                                               create, &created);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    if (!s.ok()) return "";
+    v1::StartContainerRequest start;
+    start.set_container_id(created.container_id());
+    v1::StartContainerResponse started;
+    s = runtime_->StartContainer(Ctx(absl::Minutes(1)).get(), start, &started);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return s.ok() ? created.container_id() : "";
+  }
+
+  std::string ExecUrl(std::vector<std::string> cmd, bool tty, bool stdin,
+                      const std::string& id = "") {
+    v1::ExecRequest req;
+    req.set_container_id(id.empty() ? container_ : id);
+    for (const std::string& a : cmd) req.add_cmd(a);
+    req.set_tty(tty);
+    req.set_stdin(stdin);
+    req.set_stdout(true);
+    req.set_stderr(!tty);
+    v1::ExecResponse resp;
+    grpc::Status s = runtime_->Exec(Ctx(absl::Seconds(30)).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.url();
+  }
+
+  std::string PortForwardUrl(const std::string& sandbox, int port) {
+    v1::PortForwardRequest req;
+    req.set_pod_sandbox_id(sandbox);
+    req.add_port(port);
+    v1::PortForwardResponse resp;
+    grpc::Status s =
+        runtime_->PortForward(Ctx(absl::Seconds(30)).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.url();
+  }
+
+  ScratchDir dir_;
+  CriDaemon cri_;
+  v1::RuntimeService::Stub* runtime_ = nullptr;
+  v1::PodSandboxConfig config_, host_config_;
+  std::string sandbox_, host_sandbox_, container_;
+};
+
+TEST_F(StreamingTest, UrlIsLoopbackWithALongRandomToken) {
+  const std::string a = ExecUrl({"true"}, false, false);
+  const std::string b = ExecUrl({"true"}, false, false);
+  EXPECT_TRUE(absl::StartsWith(a, "http://127.0.0.1:")) << a;
+  const std::string token = a.substr(a.rfind('/') + 1);
+  EXPECT_GE(token.size(), 22u) << "at least 128 bits, base64";
+  EXPECT_NE(a, b);
+}
+
+TEST_F(StreamingTest, SpdyExecEchoAndExitCodes) {
+  absl::StatusOr<ExecResult> r = RunSpdyExec(
+      ExecUrl({"sh", "-c", "echo out; echo err >&2"}, false, false), {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout, "out\n");
+  EXPECT_EQ(r->stderr, "err\n");
+  EXPECT_EQ(r->error, R"({"metadata":{},"status":"Success"})");
+
+  r = RunSpdyExec(ExecUrl({"sh", "-c", "exit 3"}, false, false), {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(absl::StrContains(r->error, R"("reason":"NonZeroExitCode")"))
+      << r->error;
+  EXPECT_TRUE(absl::StrContains(
+      r->error, R"("causes":[{"reason":"ExitCode","message":"3"}])"))
+      << r->error;
+}
+
+TEST_F(StreamingTest, SpdyOlderProtocols) {
+  for (const char* protocol : {"v3.channel.k8s.io", "v2.channel.k8s.io"}) {
+    ExecOptions o;
+    o.protocol = protocol;
+    absl::StatusOr<ExecResult> r =
+        RunSpdyExec(ExecUrl({"sh", "-c", "echo hi; exit 2"}, false, false), o);
+    ASSERT_TRUE(r.ok()) << protocol << ": " << r.status();
+    EXPECT_EQ(r->stdout, "hi\n") << protocol;
+    EXPECT_TRUE(absl::StrContains(r->error, "exit code 2"))
+        << protocol << ": " << r->error;
+  }
+}
+
+TEST_F(StreamingTest, SpdyStdinReachesTheCommandAndEofEndsIt) {
+  ExecOptions o;
+  o.stdin = true;
+  o.input = std::string(300000, 'x') + "\nend\n";
+  absl::StatusOr<ExecResult> r =
+      RunSpdyExec(ExecUrl({"sh", "-c", "wc -c; echo done"}, false, true), o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout, "300005\ndone\n");
+  EXPECT_EQ(r->error, R"({"metadata":{},"status":"Success"})");
+}
+
+TEST_F(StreamingTest, SpdyTtyResizeIsSeenByStty) {
+  ExecOptions o;
+  o.stdin = true;
+  o.tty = true;
+  o.stderr = false;
+  o.sizes = {{100, 40}};
+  // Wait for a line so the resize lands before stty runs. Stdin stays
+  // open, as with a terminal: closing it would hang the TTY up.
+  o.input = "go\n";
+  o.keep_stdin_open = true;
+  absl::StatusOr<ExecResult> r =
+      RunSpdyExec(ExecUrl({"sh", "-c", "read x; stty size"}, true, true), o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(absl::StrContains(r->stdout, "40 100")) << r->stdout;
+}
+
+TEST_F(StreamingTest, BadTokensAreNotFound) {
+  const std::string url = ExecUrl({"true"}, false, false);
+  const std::string base = url.substr(0, url.find("/exec/"));
+  for (const std::string& bad :
+       {base + "/exec/nosuchtoken", base + "/exec/../exec/x",
+        base + "/attach/" + url.substr(url.rfind('/') + 1)}) {
+    absl::StatusOr<UpgradeReply> r =
+        Upgrade(bad, "POST",
+                {"Connection: Upgrade", "Upgrade: SPDY/3.1",
+                 "X-Stream-Protocol-Version: v4.channel.k8s.io"});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, 404) << bad;
+  }
+  // The exec token was spent by the /attach/ attempt above: single use.
+  absl::StatusOr<UpgradeReply> r =
+      Upgrade(url, "POST",
+              {"Connection: Upgrade", "Upgrade: SPDY/3.1",
+               "X-Stream-Protocol-Version: v4.channel.k8s.io"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 404);
+}
+
+TEST_F(StreamingTest, NoCommonProtocolIsRefused) {
+  absl::StatusOr<UpgradeReply> r =
+      Upgrade(ExecUrl({"true"}, false, false), "POST",
+              {"Connection: Upgrade", "Upgrade: SPDY/3.1",
+               "X-Stream-Protocol-Version: v9.channel.k8s.io"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(r->Header("x-accepted-stream-protocol-versions"),
+            "v4.channel.k8s.io");
+  r = Upgrade(ExecUrl({"true"}, false, false), "POST",
+              {"Connection: Upgrade", "Upgrade: SPDY/3.1"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 400);
+}
+
+TEST_F(StreamingTest, GarbageAfterUpgradeClosesOnlyThatConnection) {
+  absl::StatusOr<UpgradeReply> r =
+      Upgrade(ExecUrl({"sleep", "1"}, false, false), "POST",
+              {"Connection: Upgrade", "Upgrade: SPDY/3.1",
+               "X-Stream-Protocol-Version: v4.channel.k8s.io"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->status, 101);
+  const std::string garbage(64, '\xff');
+  ASSERT_EQ(send(r->fd, garbage.data(), garbage.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(garbage.size()));
+  // The server ends the connection: read until EOF (bounded).
+  char buf[4096];
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  ssize_t n = 1;
+  timeval tv{1, 0};
+  setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  while (n != 0 && absl::Now() < deadline) {
+    n = recv(r->fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) break;
+  }
+  EXPECT_LE(n, 0) << "connection still open";
+  close(r->fd);
+  // The daemon still serves.
+  absl::StatusOr<ExecResult> ok =
+      RunSpdyExec(ExecUrl({"echo", "alive"}, false, false), {});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->stdout, "alive\n");
+}
+
+TEST_F(StreamingTest, ExecInAStoppedContainerIsRefused) {
+  v1::StopContainerRequest stop;
+  stop.set_container_id(container_);
+  stop.set_timeout(0);
+  v1::StopContainerResponse stopped;
+  ASSERT_TRUE(
+      runtime_->StopContainer(Ctx(absl::Seconds(30)).get(), stop, &stopped)
+          .ok());
+  v1::ExecRequest req;
+  req.set_container_id(container_);
+  req.add_cmd("true");
+  req.set_stdout(true);
+  v1::ExecResponse resp;
+  grpc::Status s = runtime_->Exec(Ctx(absl::Seconds(30)).get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << s.error_message();
+}
+
+TEST_F(StreamingTest, BadRequestsNameTheField) {
+  struct Case {
+    v1::ExecRequest req;
+    grpc::StatusCode code;
+    const char* mentions;
+  };
+  std::vector<Case> cases(4);
+  cases[0].req.add_cmd("true");
+  cases[0].req.set_stdout(true);
+  cases[0] = {cases[0].req, grpc::StatusCode::INVALID_ARGUMENT, "container_id"};
+  cases[1].req.set_container_id(container_);
+  cases[1].req.set_stdout(true);
+  cases[1] = {cases[1].req, grpc::StatusCode::INVALID_ARGUMENT, "cmd"};
+  cases[2].req.set_container_id(container_);
+  cases[2].req.add_cmd("true");
+  cases[2].req.set_tty(true);
+  cases[2].req.set_stderr(true);
+  cases[2] = {cases[2].req, grpc::StatusCode::INVALID_ARGUMENT, "stderr"};
+  cases[3].req.set_container_id("0123456789abcdef-no-such");
+  cases[3].req.add_cmd("true");
+  cases[3].req.set_stdout(true);
+  cases[3] = {cases[3].req, grpc::StatusCode::NOT_FOUND, ""};
+  for (const Case& c : cases) {
+    v1::ExecResponse resp;
+    grpc::Status s = runtime_->Exec(Ctx(absl::Seconds(30)).get(), c.req, &resp);
+    EXPECT_EQ(s.error_code(), c.code) << s.error_message();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), c.mentions))
+        << s.error_message();
+  }
+  v1::PortForwardRequest pf;
+  v1::PortForwardResponse pf_resp;
+  EXPECT_EQ(runtime_->PortForward(Ctx(absl::Seconds(30)).get(), pf, &pf_resp)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  pf.set_pod_sandbox_id(sandbox_);
+  pf.add_port(70000);
+  EXPECT_EQ(runtime_->PortForward(Ctx(absl::Seconds(30)).get(), pf, &pf_resp)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(StreamingTest, SpdyAttachToARunningContainer) {
+  const std::string cat =
+      StartContainer(sandbox_, config_, "cat", "exec cat", true);
+  ASSERT_FALSE(cat.empty());
+  v1::AttachRequest req;
+  req.set_container_id(cat);
+  req.set_stdin(true);
+  req.set_stdout(true);
+  req.set_tty(true);
+  v1::AttachResponse resp;
+  grpc::Status s = runtime_->Attach(Ctx(absl::Seconds(30)).get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ExecOptions o;
+  o.stdin = true;
+  o.tty = true;
+  o.stderr = false;
+  // Ctrl-D on the tty ends cat, and with it the container and the attach.
+  o.input = "hello-attach\n\x04";
+  o.keep_stdin_open = true;
+  absl::StatusOr<ExecResult> r = RunSpdyExec(resp.url(), o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(absl::StrContains(r->stdout, "hello-attach")) << r->stdout;
+}
+
+TEST_F(StreamingTest, SpdyPortForwardIntoThePodNetns) {
+  const std::string web = StartContainer(
+      sandbox_, config_, "web",
+      "mkdir -p /www && echo crid-forwarded > /www/index.html && "
+      "exec httpd -f -p 8080 -h /www",
+      false);
+  ASSERT_FALSE(web.empty());
+  std::string reply, error;
+  for (int i = 0; i < 50 && !absl::StrContains(reply, "crid-forwarded"); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    absl::StatusOr<std::string> got =
+        SpdyPortForward(PortForwardUrl(sandbox_, 8080), 8080,
+                        "GET /index.html HTTP/1.0\r\n\r\n", &error);
+    ASSERT_TRUE(got.ok()) << got.status();
+    reply = *got;
+  }
+  EXPECT_TRUE(absl::StrContains(reply, "crid-forwarded"))
+      << reply << " / " << error;
+  // Nothing listens on 8081: the error stream says so.
+  error.clear();
+  absl::StatusOr<std::string> none =
+      SpdyPortForward(PortForwardUrl(sandbox_, 8081), 8081, "x", &error);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(absl::StrContains(error, "error forwarding port 8081")) << error;
+}
+
+TEST_F(StreamingTest, SpdyPortForwardToAHostNetworkPod) {
+  host_sandbox_ = RunPod("hostnet", true, &host_config_);
+  ASSERT_FALSE(host_sandbox_.empty());
+  const int port = 20000 + getpid() % 10000;
+  ASSERT_FALSE(StartContainer(host_sandbox_, host_config_, "web",
+                              absl::StrCat("mkdir -p /www && echo crid-host > "
+                                           "/www/index.html && exec httpd -f "
+                                           "-p 127.0.0.1:",
+                                           port, " -h /www"),
+                              false)
+                   .empty());
+  std::string reply, error;
+  for (int i = 0; i < 50 && !absl::StrContains(reply, "crid-host"); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    absl::StatusOr<std::string> got =
+        SpdyPortForward(PortForwardUrl(host_sandbox_, port), port,
+                        "GET /index.html HTTP/1.0\r\n\r\n", &error);
+    ASSERT_TRUE(got.ok()) << got.status();
+    reply = *got;
+  }
+  EXPECT_TRUE(absl::StrContains(reply, "crid-host")) << reply << " / " << error;
+}
+
+TEST_F(StreamingTest, ClientThatVanishesLeavesNoConnectionBehind) {
+  // An exec that never ends, abandoned mid-session.
+  absl::StatusOr<UpgradeReply> up =
+      Upgrade(ExecUrl({"sleep", "600"}, false, false), "POST",
+              {"Connection: Upgrade", "Upgrade: SPDY/3.1",
+               "X-Stream-Protocol-Version: v4.channel.k8s.io"});
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_EQ(up->status, 101);
+  close(up->fd);
+  // The daemon's threads and docker connections for it go away: count
+  // the daemon's open sockets before and after a few more vanishing
+  // sessions.
+  auto sockets = [&] {
+    int n = 0;
+    std::string fd_dir = absl::StrCat("/proc/", cri_.process->pid(), "/fd");
+    for (int i = 0; i < 4096; ++i) {
+      char target[256];
+      ssize_t len = readlink(absl::StrCat(fd_dir, "/", i).c_str(), target,
+                             sizeof(target) - 1);
+      if (len > 0 &&
+          absl::StartsWith(absl::string_view(target, len), "socket:")) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  absl::SleepFor(absl::Seconds(1));
+  const int before = sockets();
+  for (int i = 0; i < 5; ++i) {
+    ExecOptions o;
+    o.timeout = absl::Seconds(2);
+    std::thread t([&] {
+      // Times out waiting for output that never comes, then closes.
+      (void)RunSpdyExec(ExecUrl({"sleep", "600"}, false, false), o);
+    });
+    t.join();
+  }
+  int after = sockets();
+  for (int i = 0; i < 50 && after > before; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    after = sockets();
+  }
+  EXPECT_LE(after, before) << "sockets leaked by vanished clients";
+}
+
+TEST_F(StreamingTest, WebSocketExecForEveryChannelProtocol) {
+  for (const char* protocol :
+       {"v5.channel.k8s.io", "v4.channel.k8s.io", "v4.base64.channel.k8s.io",
+        "channel.k8s.io", "base64.channel.k8s.io", ""}) {
+    ExecOptions o;
+    o.protocol = protocol;
+    absl::StatusOr<ExecResult> r = RunWebSocketExec(
+        ExecUrl({"sh", "-c", "echo out; echo err >&2; exit 4"}, false, false),
+        o);
+    ASSERT_TRUE(r.ok()) << protocol << ": " << r.status();
+    EXPECT_EQ(r->stdout, "out\n") << protocol;
+    EXPECT_EQ(r->stderr, "err\n") << protocol;
+    EXPECT_TRUE(absl::StrContains(r->error, "exit code 4"))
+        << protocol << ": " << r->error;
+    if (absl::StartsWith(protocol, "v4") || absl::StartsWith(protocol, "v5")) {
+      EXPECT_TRUE(absl::StrContains(r->error, R"("message":"4")")) << r->error;
+    }
+  }
+}
+
+TEST_F(StreamingTest, WebSocketV5StdinCloseReachesTheCommand) {
+  ExecOptions o;
+  o.protocol = "v5.channel.k8s.io";
+  o.stdin = true;
+  o.input = "one\ntwo\n";
+  absl::StatusOr<ExecResult> r =
+      RunWebSocketExec(ExecUrl({"sh", "-c", "wc -l"}, false, true), o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stdout, "2\n");
+  EXPECT_EQ(r->error, R"({"metadata":{},"status":"Success"})");
+}
+
+TEST_F(StreamingTest, WebSocketTtyResize) {
+  ExecOptions o;
+  o.protocol = "v5.channel.k8s.io";
+  o.stdin = true;
+  o.tty = true;
+  o.stderr = false;
+  o.sizes = {{120, 33}};
+  o.input = "go\n";
+  o.keep_stdin_open = true;
+  absl::StatusOr<ExecResult> r = RunWebSocketExec(
+      ExecUrl({"sh", "-c", "read x; stty size"}, true, true), o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(absl::StrContains(r->stdout, "33 120")) << r->stdout;
+}
+
+TEST_F(StreamingTest, WebSocketUnknownSubprotocolIsRefused) {
+  absl::StatusOr<UpgradeReply> r = Upgrade(
+      ExecUrl({"true"}, false, false), "GET",
+      {"Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
+       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+       "Sec-WebSocket-Protocol: v9.channel.k8s.io"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 403);
+}
+
+TEST_F(StreamingTest, WebSocketPortForward) {
+  ASSERT_FALSE(StartContainer(sandbox_, config_, "web",
+                              "mkdir -p /www && echo crid-ws-forwarded > "
+                              "/www/index.html && exec httpd -f -p 8080 -h "
+                              "/www",
+                              false)
+                   .empty());
+  std::string reply, error;
+  for (int i = 0; i < 50 && !absl::StrContains(reply, "crid-ws-forwarded");
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    error.clear();
+    absl::StatusOr<std::string> got =
+        WebSocketPortForward(PortForwardUrl(sandbox_, 8080),
+                             "GET /index.html HTTP/1.0\r\n\r\n", &error);
+    ASSERT_TRUE(got.ok()) << got.status();
+    reply = *got;
+  }
+  ASSERT_GE(reply.size(), 2u);
+  EXPECT_EQ(reply.substr(0, 2), std::string("\x90\x1f", 2)) << "port 8080";
+  EXPECT_TRUE(absl::StrContains(reply, "crid-ws-forwarded")) << reply;
+}
+
+}  // namespace
+}  // namespace cri_dockerd::testing_support

@@ -1,0 +1,218 @@
+// DockerStreamingRuntime against the fake docker client's scripted
+// interactive streams: stdin to the process and EOF, stdout/stderr
+// demultiplexed, exit codes, TTY resizes, attach, and a client that goes
+// away releasing the docker connection.
+#include "cri/docker_streaming_runtime.h"
+
+#include <deque>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "cri/streaming/session_io.h"
+#include "docker_client/testing/fake_docker_client.h"
+#include "gtest/gtest.h"
+
+namespace cri_dockerd {
+namespace {
+
+using docker::FakeDockerClient;
+using docker::FakeStreamSession;
+
+absl::Time Later() { return absl::Now() + absl::Seconds(10); }
+
+// A client-side stream: input fed by the test, output collected.
+class TestStream : public streaming::ByteStream {
+ public:
+  void Feed(std::string s) {
+    absl::MutexLock l(&mu_);
+    in_ += s;
+  }
+  void End() {
+    absl::MutexLock l(&mu_);
+    eof_ = true;
+  }
+  absl::StatusOr<size_t> Read(char* buf, size_t len) override {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(
+        +[](TestStream* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
+          return !s->in_.empty() || s->eof_ || s->reset_;
+        },
+        this));
+    if (reset_) return absl::CancelledError("reset");
+    size_t n = std::min(len, in_.size());
+    in_.copy(buf, n);
+    in_.erase(0, n);
+    return n;
+  }
+  absl::Status Write(absl::string_view d) override {
+    absl::MutexLock l(&mu_);
+    out_.append(d.data(), d.size());
+    return absl::OkStatus();
+  }
+  absl::Status CloseWrite() override { return absl::OkStatus(); }
+  void Reset() override {
+    absl::MutexLock l(&mu_);
+    reset_ = true;
+  }
+  std::string out() {
+    absl::MutexLock l(&mu_);
+    return out_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::string in_ ABSL_GUARDED_BY(mu_), out_ ABSL_GUARDED_BY(mu_);
+  bool eof_ ABSL_GUARDED_BY(mu_) = false;
+  bool reset_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class DockerStreamingRuntimeTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    docker::ImageInspect image;
+    image.id = "sha256:" + std::string(64, 'a');
+    image.repo_tags = {"busybox:latest"};
+    fake_.AddImage(image);
+    docker::ContainerCreateConfig config;
+    config.name = "box";
+    config.image = "busybox";
+    config.open_stdin = true;
+    absl::StatusOr<std::string> id = fake_.CreateContainer(config, Later());
+    ASSERT_TRUE(id.ok()) << id.status();
+    id_ = *id;
+    ASSERT_TRUE(fake_.StartContainer(id_, Later()).ok());
+  }
+  // A ClientGone that fires when the test says.
+  struct Gone {
+    absl::Notification n;
+    streaming::ClientWatch watch{[this] { n.WaitForNotification(); }};
+    ~Gone() {
+      if (!n.HasBeenNotified()) n.Notify();
+    }
+  };
+
+  FakeDockerClient fake_;
+  DockerStreamingRuntime runtime_{&fake_};
+  std::string id_;
+};
+
+TEST_F(DockerStreamingRuntimeTest, StdinStdoutStderrAndExitCode) {
+  fake_.SetExecStreamHandler("sh -c x", [](FakeStreamSession& s) {
+    std::string all;
+    while (std::optional<std::string> line = s.ReadStdinLine()) all += *line;
+    (void)s.WriteStdout("got " + all);
+    (void)s.WriteStderr("warn\n");
+    return 7;
+  });
+  TestStream in, out, err;
+  in.Feed("a\nb\n");
+  in.End();
+  Gone gone;
+  streaming::StreamIo io;
+  io.stdin = &in;
+  io.stdout = &out;
+  io.stderr = &err;
+  io.client_gone = &gone.watch;
+  absl::StatusOr<int> code =
+      runtime_.Exec({id_, {"sh", "-c", "x"}, false, true, true, true}, io);
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 7);
+  EXPECT_EQ(out.out(), "got a\nb\n");
+  EXPECT_EQ(err.out(), "warn\n");
+  ASSERT_FALSE(fake_.ExecCreateCalls().empty());
+  EXPECT_TRUE(fake_.ExecCreateCalls().back().attach_stdin);
+  EXPECT_EQ(fake_.ActiveStreams(), 0);
+}
+
+TEST_F(DockerStreamingRuntimeTest, TtyResizesReachDocker) {
+  fake_.SetExecStreamHandler("sh", [](FakeStreamSession& s) {
+    s.AwaitResizes(2, Later());
+    (void)s.WriteStdout("sized\r\n");
+    return 0;
+  });
+  TestStream out, resize_src;
+  resize_src.Feed(R"({"Width":80,"Height":24}{"Width":120,"Height":50})");
+  streaming::InputPump resize_pump(&resize_src);
+  streaming::ResizeReader resize(&resize_pump);
+  Gone gone;
+  streaming::StreamIo io;
+  io.stdout = &out;
+  io.tty = true;
+  io.resize = &resize;
+  io.client_gone = &gone.watch;
+  absl::StatusOr<int> code =
+      runtime_.Exec({id_, {"sh"}, true, false, true, false}, io);
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(out.out(), "sized\r\n");
+  std::vector<docker::FakeResize> resizes = fake_.ResizeCalls();
+  ASSERT_EQ(resizes.size(), 2u);
+  EXPECT_TRUE(resizes[1].exec);
+  EXPECT_EQ(resizes[1].width, 120);
+  EXPECT_EQ(resizes[1].height, 50);
+  resize_src.End();
+}
+
+TEST_F(DockerStreamingRuntimeTest, ClientGoneReleasesTheDockerConnection) {
+  fake_.SetExecStreamHandler("sleep", [](FakeStreamSession& s) {
+    s.AwaitHangUp();
+    return 0;
+  });
+  TestStream out;
+  Gone gone;
+  streaming::StreamIo io;
+  io.stdout = &out;
+  io.client_gone = &gone.watch;
+  absl::StatusOr<int> code = absl::UnknownError("not run");
+  std::thread t([&] {
+    code = runtime_.Exec({id_, {"sleep"}, false, false, true, false}, io);
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  gone.n.Notify();
+  t.join();
+  EXPECT_TRUE(absl::IsCancelled(code.status())) << code.status();
+  for (int i = 0; i < 100 && fake_.ActiveStreams() > 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(fake_.ActiveStreams(), 0);
+}
+
+TEST_F(DockerStreamingRuntimeTest, ErrorsComeBackAsStatuses) {
+  TestStream out;
+  Gone gone;
+  streaming::StreamIo io;
+  io.stdout = &out;
+  io.client_gone = &gone.watch;
+  absl::StatusOr<int> code =
+      runtime_.Exec({"nosuch", {"true"}, false, false, true, false}, io);
+  EXPECT_TRUE(absl::IsNotFound(code.status())) << code.status();
+  absl::Status attach =
+      runtime_.Attach({"nosuch", false, false, true, false}, io);
+  EXPECT_TRUE(absl::IsNotFound(attach)) << attach;
+  absl::Status pf = runtime_.PortForward(id_, 0, &out);
+  EXPECT_TRUE(absl::IsInvalidArgument(pf)) << pf;
+  pf = runtime_.PortForward("nosuch", 80, &out);
+  EXPECT_TRUE(absl::IsNotFound(pf)) << pf;
+}
+
+TEST_F(DockerStreamingRuntimeTest, AttachEchoesThroughTheContainer) {
+  TestStream in, out;
+  in.Feed("ping\n");
+  in.End();
+  Gone gone;
+  streaming::StreamIo io;
+  io.stdin = &in;
+  io.stdout = &out;
+  io.client_gone = &gone.watch;
+  absl::Status s = runtime_.Attach({id_, false, true, true, false}, io);
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(out.out(), "ping\n");
+  ASSERT_EQ(fake_.AttachCalls().size(), 1u);
+  EXPECT_TRUE(fake_.AttachCalls()[0].options.stdin);
+}
+
+}  // namespace
+}  // namespace cri_dockerd
