@@ -278,6 +278,58 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
                  });
   }
 
+  grpc::Status StreamContainerStats(
+      grpc::ServerContext* context, const v1::StreamContainerStatsRequest* req,
+      grpc::ServerWriter<v1::StreamContainerStatsResponse>* writer) override {
+    return Stream("StreamContainerStats", *context, [&](const CallContext& c) {
+      return runtime_->StreamContainerStats(
+          c, *req, [writer](const v1::StreamContainerStatsResponse& batch) {
+            return writer->Write(batch);
+          });
+    });
+  }
+  grpc::Status StreamPodSandboxStats(
+      grpc::ServerContext* context, const v1::StreamPodSandboxStatsRequest* req,
+      grpc::ServerWriter<v1::StreamPodSandboxStatsResponse>* writer) override {
+    return Stream("StreamPodSandboxStats", *context, [&](const CallContext& c) {
+      return runtime_->StreamPodSandboxStats(
+          c, *req, [writer](const v1::StreamPodSandboxStatsResponse& batch) {
+            return writer->Write(batch);
+          });
+    });
+  }
+  // Metrics: kubelet's /metrics/cadvisor scrapes.
+  grpc::Status ListMetricDescriptors(
+      grpc::ServerContext* context, const v1::ListMetricDescriptorsRequest* req,
+      v1::ListMetricDescriptorsResponse* resp) override {
+    return Unary("ListMetricDescriptors", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ListMetricDescriptors(c, *req);
+                 });
+  }
+  grpc::Status ListPodSandboxMetrics(
+      grpc::ServerContext* context, const v1::ListPodSandboxMetricsRequest* req,
+      v1::ListPodSandboxMetricsResponse* resp) override {
+    return Unary("ListPodSandboxMetrics", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ListPodSandboxMetrics(c, *req);
+                 });
+  }
+  grpc::Status StreamPodSandboxMetrics(
+      grpc::ServerContext* context,
+      const v1::StreamPodSandboxMetricsRequest* req,
+      grpc::ServerWriter<v1::StreamPodSandboxMetricsResponse>* writer)
+      override {
+    return Stream(
+        "StreamPodSandboxMetrics", *context, [&](const CallContext& c) {
+          return runtime_->StreamPodSandboxMetrics(
+              c, *req,
+              [writer](const v1::StreamPodSandboxMetricsResponse& batch) {
+                return writer->Write(batch);
+              });
+        });
+  }
+
   // poll: exec probes run every few seconds per container.
   grpc::Status ExecSync(grpc::ServerContext* context,
                         const v1::ExecSyncRequest* req,
@@ -290,11 +342,6 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service {
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, Exec)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, Attach)
   CRID_UNIMPLEMENTED_UNARY(RuntimeService, PortForward)
-  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamContainerStats)
-  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxStats)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListMetricDescriptors)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandboxMetrics)
-  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxMetrics)
 
  private:
   RuntimeService* const runtime_;

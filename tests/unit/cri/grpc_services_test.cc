@@ -53,14 +53,7 @@ class GrpcServicesTest : public RuntimeServiceTest {
 TEST_F(GrpcServicesTest, EveryRpcAnswersImplementedOrNamedUnimplemented) {
   // What no issue has implemented yet: UNIMPLEMENTED naming the RPC. Every
   // other RPC answers (an empty request may be wrong, never UNIMPLEMENTED).
-  const std::set<std::string> unimplemented = {"Exec",
-                                               "Attach",
-                                               "PortForward",
-                                               "StreamContainerStats",
-                                               "StreamPodSandboxStats",
-                                               "ListMetricDescriptors",
-                                               "ListPodSandboxMetrics",
-                                               "StreamPodSandboxMetrics",
+  const std::set<std::string> unimplemented = {"Exec", "Attach", "PortForward",
                                                "GetContainerEvents",
                                                "CheckpointContainer"};
   int rpcs = 0;
