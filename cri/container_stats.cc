@@ -1,19 +1,21 @@
-// ContainerStats / ListContainerStats: a container's resource usage read
-// from its cgroup files in-process (never docker's stats API, which
-// samples for a second per container and loads dockerd): cumulative CPU
-// time and its rate since the previous reading, memory (working set =
-// usage - inactive file pages), swap; its writable layer's size from a
-// cache refreshed in the background. Containers that do not run get
-// their attributes and writable layer only (kubelet expects no cpu or
-// memory for them). Read-only; the only docker calls are the list (or
-// inspect) of the containers and, for a container not seen running
-// before, one inspect for its process.
+// ContainerStats / ListContainerStats / StreamContainerStats: a
+// container's resource usage read from its cgroup files in-process
+// (never docker's stats API, which samples for a second per container
+// and loads dockerd): cumulative CPU time and its rate since the
+// previous reading, memory (working set = usage - inactive file pages),
+// swap; its writable layer's size from a cache refreshed in the
+// background. Containers that do not run get their attributes and
+// writable layer only (kubelet expects no cpu or memory for them).
+// Read-only; the only docker calls are the list (or inspect) of the
+// containers and, for a container not seen running before, one inspect
+// for its process.
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "cri/naming.h"
 #include "cri/runtime_service.h"
 #include "cri/stats_proto.h"
+#include "cri/stream_batches.h"
 
 namespace cri_dockerd {
 namespace {
@@ -100,6 +102,21 @@ RuntimeService::ListContainerStats(const CallContext& ctx,
         CollectContainerStats(ctx, TakeAttributes(c), running, nullptr);
   }
   return resp;
+}
+
+absl::Status RuntimeService::StreamContainerStats(
+    const CallContext& ctx, const v1::StreamContainerStatsRequest& req,
+    const std::function<bool(const v1::StreamContainerStatsResponse&)>& send) {
+  v1::ListContainerStatsRequest list;
+  *list.mutable_filter() = req.filter();
+  ASSIGN_OR_RETURN(v1::ListContainerStatsResponse all,
+                   ListContainerStats(ctx, list));
+  return SendInBatches(
+      *all.mutable_stats(),
+      [](v1::StreamContainerStatsResponse& b) {
+        return b.mutable_container_stats();
+      },
+      send);
 }
 
 }  // namespace cri_dockerd

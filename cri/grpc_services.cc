@@ -17,13 +17,6 @@ class Handlers {
  protected:
   explicit Handlers(RpcObserver* observer) : observer_(observer) {}
 
-  grpc::Status Unimplemented(const char* service, const char* method) const {
-    Report(method, absl::StatusCode::kUnimplemented, absl::ZeroDuration());
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        absl::StrCat(service, "/", method,
-                                     " is not implemented by cri-dockerd yet"));
-  }
-
   grpc::Status NeedsCriu(const char* method) const {
     Report(method, absl::StatusCode::kUnimplemented, absl::ZeroDuration());
     return grpc::Status(
@@ -77,17 +70,6 @@ class Handlers {
 
   RpcObserver* const observer_;  // may be null
 };
-
-#define CRID_UNIMPLEMENTED_UNARY(Service, Method)                       \
-  grpc::Status Method(grpc::ServerContext*, const v1::Method##Request*, \
-                      v1::Method##Response*) override {                 \
-    return Unimplemented(#Service, #Method);                            \
-  }
-#define CRID_UNIMPLEMENTED_STREAM(Service, Method)                          \
-  grpc::Status Method(grpc::ServerContext*, const v1::Method##Request*,     \
-                      grpc::ServerWriter<v1::Method##Response>*) override { \
-    return Unimplemented(#Service, #Method);                                \
-  }
 
 class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
                                  private Handlers {
@@ -307,6 +289,58 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
                  });
   }
 
+  grpc::Status StreamContainerStats(
+      grpc::ServerContext* context, const v1::StreamContainerStatsRequest* req,
+      grpc::ServerWriter<v1::StreamContainerStatsResponse>* writer) override {
+    return Stream("StreamContainerStats", *context, [&](const CallContext& c) {
+      return runtime_->StreamContainerStats(
+          c, *req, [writer](const v1::StreamContainerStatsResponse& batch) {
+            return writer->Write(batch);
+          });
+    });
+  }
+  grpc::Status StreamPodSandboxStats(
+      grpc::ServerContext* context, const v1::StreamPodSandboxStatsRequest* req,
+      grpc::ServerWriter<v1::StreamPodSandboxStatsResponse>* writer) override {
+    return Stream("StreamPodSandboxStats", *context, [&](const CallContext& c) {
+      return runtime_->StreamPodSandboxStats(
+          c, *req, [writer](const v1::StreamPodSandboxStatsResponse& batch) {
+            return writer->Write(batch);
+          });
+    });
+  }
+  // Metrics: kubelet's /metrics/cadvisor scrapes.
+  grpc::Status ListMetricDescriptors(
+      grpc::ServerContext* context, const v1::ListMetricDescriptorsRequest* req,
+      v1::ListMetricDescriptorsResponse* resp) override {
+    return Unary("ListMetricDescriptors", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ListMetricDescriptors(c, *req);
+                 });
+  }
+  grpc::Status ListPodSandboxMetrics(
+      grpc::ServerContext* context, const v1::ListPodSandboxMetricsRequest* req,
+      v1::ListPodSandboxMetricsResponse* resp) override {
+    return Unary("ListPodSandboxMetrics", true, *context, resp,
+                 [&](const CallContext& c) {
+                   return runtime_->ListPodSandboxMetrics(c, *req);
+                 });
+  }
+  grpc::Status StreamPodSandboxMetrics(
+      grpc::ServerContext* context,
+      const v1::StreamPodSandboxMetricsRequest* req,
+      grpc::ServerWriter<v1::StreamPodSandboxMetricsResponse>* writer)
+      override {
+    return Stream(
+        "StreamPodSandboxMetrics", *context, [&](const CallContext& c) {
+          return runtime_->StreamPodSandboxMetrics(
+              c, *req,
+              [writer](const v1::StreamPodSandboxMetricsResponse& batch) {
+                return writer->Write(batch);
+              });
+        });
+  }
+
   // poll: exec probes run every few seconds per container.
   grpc::Status ExecSync(grpc::ServerContext* context,
                         const v1::ExecSyncRequest* req,
@@ -337,12 +371,6 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
         "PortForward", false, *context, resp,
         [&](const CallContext& c) { return runtime_->PortForward(c, *req); });
   }
-
-  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamContainerStats)
-  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxStats)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListMetricDescriptors)
-  CRID_UNIMPLEMENTED_UNARY(RuntimeService, ListPodSandboxMetrics)
-  CRID_UNIMPLEMENTED_STREAM(RuntimeService, StreamPodSandboxMetrics)
 
  private:
   RuntimeService* const runtime_;
@@ -403,9 +431,6 @@ class ImageServiceGrpc final : public v1::ImageService::Service,
  private:
   ImageService* const images_;
 };
-
-#undef CRID_UNIMPLEMENTED_UNARY
-#undef CRID_UNIMPLEMENTED_STREAM
 
 }  // namespace
 

@@ -134,6 +134,25 @@ class RuntimeService {
       const CallContext& ctx, const v1::PodSandboxStatsRequest& req);
   absl::StatusOr<v1::ListPodSandboxStatsResponse> ListPodSandboxStats(
       const CallContext& ctx, const v1::ListPodSandboxStatsRequest& req);
+  // The List variants' results in batches, each handed to `send`;
+  // Cancelled once `send` returns false (the client went away).
+  absl::Status StreamContainerStats(
+      const CallContext& ctx, const v1::StreamContainerStatsRequest& req,
+      const std::function<bool(const v1::StreamContainerStatsResponse&)>& send);
+  absl::Status StreamPodSandboxStats(
+      const CallContext& ctx, const v1::StreamPodSandboxStatsRequest& req,
+      const std::function<bool(const v1::StreamPodSandboxStatsResponse&)>&
+          send);
+
+  // cAdvisor-style metrics (metric_descriptors.cc, sandbox_metrics.cc).
+  absl::StatusOr<v1::ListMetricDescriptorsResponse> ListMetricDescriptors(
+      const CallContext& ctx, const v1::ListMetricDescriptorsRequest& req);
+  absl::StatusOr<v1::ListPodSandboxMetricsResponse> ListPodSandboxMetrics(
+      const CallContext& ctx, const v1::ListPodSandboxMetricsRequest& req);
+  absl::Status StreamPodSandboxMetrics(
+      const CallContext& ctx, const v1::StreamPodSandboxMetricsRequest& req,
+      const std::function<bool(const v1::StreamPodSandboxMetricsResponse&)>&
+          send);
 
  private:
   // A sandbox as docker and the checkpoint know it.
@@ -187,6 +206,11 @@ class RuntimeService {
       const CallContext& ctx, v1::ContainerAttributes attributes, bool running,
       const docker::ContainerInspect* inspected,
       std::optional<stats::CgroupSample>* sample = nullptr);
+  // The pod's own cgroup: the parent of the infra container's cgroups
+  // when that is the cgroup parent the sandbox was run with; unset when
+  // the pod has none (it then sits in docker's default parent).
+  static std::optional<stats::CgroupPaths> PodCgroup(
+      const stats::LocatedContainer& infra);
   // The pod-level half of PodSandboxStats: cpu, memory, process count
   // and network of a running sandbox whose infra container is
   // `infra`; `container_samples` are its containers' cgroup readings.

@@ -1,14 +1,14 @@
-// PodSandboxStats / ListPodSandboxStats: a pod's resource usage read
-// in-process. CPU, memory and process count come from the pod-level
-// cgroup kubelet made (the sandbox's cgroup parent, the directory above
-// the infra container's cgroup); a sandbox without a parent of its own
-// sits in docker's default parent next to every other container, so its
-// figures are then the sum over the pod's containers and infra container.
-// Network counters are those of the pod's netns, from the infra
-// process's /proc/<pid>/net/dev (for a host-network pod: the node's
-// interfaces, as cAdvisor reports them). Per-container stats as in
-// ContainerStats. ListPodSandboxStats covers ready sandboxes only.
-// Read-only.
+// PodSandboxStats / ListPodSandboxStats / StreamPodSandboxStats: a
+// pod's resource usage read in-process. CPU, memory and process count
+// come from the pod-level cgroup kubelet made (the sandbox's cgroup
+// parent, the directory above the infra container's cgroup); a sandbox
+// without a parent of its own sits in docker's default parent next to
+// every other container, so its figures are then the sum over the pod's
+// containers and infra container. Network counters are those of the
+// pod's netns, from the infra process's /proc/<pid>/net/dev (for a
+// host-network pod: the node's interfaces, as cAdvisor reports them).
+// Per-container stats as in ContainerStats. The List and Stream variants
+// cover ready sandboxes only. Read-only.
 #include <map>
 
 #include "absl/time/clock.h"
@@ -17,6 +17,7 @@
 #include "cri/naming.h"
 #include "cri/runtime_service.h"
 #include "cri/stats_proto.h"
+#include "cri/stream_batches.h"
 
 namespace cri_dockerd {
 namespace {
@@ -75,18 +76,22 @@ v1::PodSandboxAttributes AttributesOf(v1::PodSandbox& s) {
 
 }  // namespace
 
+std::optional<stats::CgroupPaths> RuntimeService::PodCgroup(
+    const stats::LocatedContainer& infra) {
+  if (!infra.cgroups || infra.cgroup_parent.empty()) return std::nullopt;
+  stats::CgroupPaths parent = infra.cgroups->Parent();
+  if (!IsPodCgroup(parent, infra.cgroup_parent)) return std::nullopt;
+  return parent;
+}
+
 void RuntimeService::CollectPodStats(
     const std::string& sandbox_id, const stats::LocatedContainer& infra,
     const std::vector<stats::CgroupSample>& container_samples,
     v1::LinuxPodSandboxStats* out) {
   std::optional<stats::CgroupSample> pod;
-  if (infra.cgroups && !infra.cgroup_parent.empty()) {
-    const stats::CgroupPaths parent = infra.cgroups->Parent();
-    if (IsPodCgroup(parent, infra.cgroup_parent)) {
-      pod = stats::ReadCgroupSample(parent);
-    }
-  }
-  if (!pod) {
+  if (std::optional<stats::CgroupPaths> cgroup = PodCgroup(infra)) {
+    pod = stats::ReadCgroupSample(*cgroup);
+  } else {
     // No pod cgroup of its own: add up the pod's containers.
     std::vector<stats::CgroupSample> all = container_samples;
     if (infra.cgroups) all.push_back(stats::ReadCgroupSample(*infra.cgroups));
@@ -187,6 +192,21 @@ RuntimeService::ListPodSandboxStats(const CallContext& ctx,
     }
   }
   return resp;
+}
+
+absl::Status RuntimeService::StreamPodSandboxStats(
+    const CallContext& ctx, const v1::StreamPodSandboxStatsRequest& req,
+    const std::function<bool(const v1::StreamPodSandboxStatsResponse&)>& send) {
+  v1::ListPodSandboxStatsRequest list;
+  *list.mutable_filter() = req.filter();
+  ASSIGN_OR_RETURN(v1::ListPodSandboxStatsResponse all,
+                   ListPodSandboxStats(ctx, list));
+  return SendInBatches(
+      *all.mutable_stats(),
+      [](v1::StreamPodSandboxStatsResponse& b) {
+        return b.mutable_pod_sandbox_stats();
+      },
+      send);
 }
 
 }  // namespace cri_dockerd

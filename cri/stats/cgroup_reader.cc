@@ -7,7 +7,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cri/stats/proc_file.h"
 
@@ -21,20 +20,6 @@ constexpr uint64_t kUnlimitedAbove = uint64_t{1} << 62;
 std::optional<uint64_t> Limit(uint64_t raw) {
   if (raw >= kUnlimitedAbove) return std::nullopt;
   return raw;
-}
-
-// "key value" lines (memory.stat, cpu.stat).
-std::map<std::string, uint64_t> ReadKeyed(const std::string& path) {
-  std::map<std::string, uint64_t> out;
-  absl::StatusOr<std::string> text = ReadProcFile(path);
-  if (!text.ok()) return out;
-  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
-    std::vector<absl::string_view> f =
-        absl::StrSplit(line, ' ', absl::SkipEmpty());
-    uint64_t v = 0;
-    if (f.size() == 2 && absl::SimpleAtoi(f[1], &v)) out[std::string(f[0])] = v;
-  }
-  return out;
 }
 
 std::optional<uint64_t> Get(const std::map<std::string, uint64_t>& m,
@@ -63,7 +48,8 @@ std::optional<std::optional<uint64_t>> ReadV2Limit(const std::string& path) {
 std::optional<MemoryStats> MemoryV1(const std::string& dir) {
   std::optional<uint64_t> usage = ReadOpt(dir + "/memory.usage_in_bytes");
   if (!usage) return std::nullopt;
-  const std::map<std::string, uint64_t> stat = ReadKeyed(dir + "/memory.stat");
+  const std::map<std::string, uint64_t> stat =
+      ReadKeyedFile(dir + "/memory.stat");
   MemoryStats m;
   m.usage = *usage;
   const uint64_t inactive = Get(stat, "total_inactive_file").value_or(0);
@@ -80,7 +66,8 @@ std::optional<MemoryStats> MemoryV1(const std::string& dir) {
 std::optional<MemoryStats> MemoryV2(const std::string& dir) {
   std::optional<uint64_t> usage = ReadOpt(dir + "/memory.current");
   if (!usage) return std::nullopt;
-  const std::map<std::string, uint64_t> stat = ReadKeyed(dir + "/memory.stat");
+  const std::map<std::string, uint64_t> stat =
+      ReadKeyedFile(dir + "/memory.stat");
   MemoryStats m;
   m.usage = *usage;
   const uint64_t inactive = Get(stat, "inactive_file").value_or(0);
@@ -113,7 +100,8 @@ std::optional<uint64_t> CpuUsageNanos(const CgroupPaths& paths) {
     if (auto v = ReadOpt(dir + "/cpuacct.usage")) return v;
   }
   if (const std::string dir = paths.UnifiedDir(); !dir.empty()) {
-    const std::map<std::string, uint64_t> stat = ReadKeyed(dir + "/cpu.stat");
+    const std::map<std::string, uint64_t> stat =
+        ReadKeyedFile(dir + "/cpu.stat");
     if (auto usec = Get(stat, "usage_usec")) return *usec * 1000;
   }
   return std::nullopt;

@@ -24,6 +24,11 @@ Collector::Collector(docker::DockerClient* docker, CollectorOptions options)
 LocatedContainer Collector::FromInspect(const docker::ContainerInspect& c) {
   LocatedContainer out;
   out.cgroup_parent = c.cgroup_parent;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, c.state.started_at, &out.started_at,
+                       &err)) {
+    out.started_at = absl::InfinitePast();
+  }
   if (!c.state.running || c.state.pid <= 0) {
     Forget(c.id);
     return out;
@@ -40,7 +45,7 @@ LocatedContainer Collector::FromInspect(const docker::ContainerInspect& c) {
                << ": " << paths.status();
   }
   absl::MutexLock lock(&mu_);
-  known_[c.id] = Known{out.pid, out.cgroup_parent, absl::Now()};
+  known_[c.id] = Known{out.pid, out.cgroup_parent, out.started_at, absl::Now()};
   return out;
 }
 
@@ -54,7 +59,7 @@ absl::StatusOr<LocatedContainer> Collector::Locate(
     // (".../<id>", ".../docker-<id>.scope"): a dead or reused pid fails.
     if (paths.ok() && paths->Mentions(id)) {
       return LocatedContainer{known->pid, known->cgroup_parent,
-                              *std::move(paths)};
+                              *std::move(paths), known->started_at};
     }
   }
   absl::StatusOr<docker::ContainerInspect> c =

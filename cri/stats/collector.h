@@ -32,6 +32,7 @@ struct LocatedContainer {
   int pid = 0;                         // 0: not running
   std::string cgroup_parent;           // as docker was given it ("" = docker's)
   std::optional<CgroupPaths> cgroups;  // unset: not running or unreadable
+  absl::Time started_at = absl::InfinitePast();  // as docker says; or unknown
 };
 
 class Collector {
@@ -68,6 +69,7 @@ class Collector {
   struct Known {
     int pid = 0;
     std::string cgroup_parent;
+    absl::Time started_at;
     absl::Time used;  // entries unused for a while are dropped
   };
   // The remembered process of `id`, if any; drops stale entries.

@@ -27,9 +27,13 @@ std::vector<InterfaceStats> ParseNetDev(absl::string_view text) {
     InterfaceStats s;
     s.name = std::string(name);
     if (!absl::SimpleAtoi(f[0], &s.rx_bytes) ||
+        !absl::SimpleAtoi(f[1], &s.rx_packets) ||
         !absl::SimpleAtoi(f[2], &s.rx_errors) ||
+        !absl::SimpleAtoi(f[3], &s.rx_dropped) ||
         !absl::SimpleAtoi(f[8], &s.tx_bytes) ||
-        !absl::SimpleAtoi(f[10], &s.tx_errors)) {
+        !absl::SimpleAtoi(f[9], &s.tx_packets) ||
+        !absl::SimpleAtoi(f[10], &s.tx_errors) ||
+        !absl::SimpleAtoi(f[11], &s.tx_dropped)) {
       continue;
     }
     out.push_back(std::move(s));

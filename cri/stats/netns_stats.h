@@ -17,9 +17,13 @@ namespace cri_dockerd::stats {
 struct InterfaceStats {
   std::string name;
   uint64_t rx_bytes = 0;
+  uint64_t rx_packets = 0;
   uint64_t rx_errors = 0;
+  uint64_t rx_dropped = 0;
   uint64_t tx_bytes = 0;
+  uint64_t tx_packets = 0;
   uint64_t tx_errors = 0;
+  uint64_t tx_dropped = 0;
 };
 
 // Parses the text of /proc/net/dev, in file order.

@@ -6,10 +6,12 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace cri_dockerd::stats {
 
@@ -58,6 +60,19 @@ absl::StatusOr<uint64_t> ReadUint(const std::string& path) {
         absl::StrCat(path, ": not a number: \"", *text, "\""));
   }
   return value;
+}
+
+std::map<std::string, uint64_t> ReadKeyedFile(const std::string& path) {
+  std::map<std::string, uint64_t> out;
+  absl::StatusOr<std::string> text = ReadProcFile(path);
+  if (!text.ok()) return out;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    std::vector<absl::string_view> f =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    uint64_t v = 0;
+    if (f.size() == 2 && absl::SimpleAtoi(f[1], &v)) out[std::string(f[0])] = v;
+  }
+  return out;
 }
 
 }  // namespace cri_dockerd::stats

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,11 @@ absl::StatusOr<std::string> ReadProcFile(const std::string& path);
 // A file holding one unsigned number. InvalidArgument if it holds
 // something else.
 absl::StatusOr<uint64_t> ReadUint(const std::string& path);
+
+// The "key value" lines of a file (memory.stat, cpu.stat, ...); lines
+// that are not a key and one unsigned number are skipped. Empty if the
+// file cannot be read.
+std::map<std::string, uint64_t> ReadKeyedFile(const std::string& path);
 
 // Parses "<number>" or, when `max_word` is true, "max" (-> UINT64_MAX).
 bool ParseUint(absl::string_view text, uint64_t* out, bool max_word = false);

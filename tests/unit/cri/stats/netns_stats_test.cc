@@ -18,7 +18,7 @@ constexpr char kNetDev[] =
     "100       2    0    0    0     0       0          0\n"
     "  eth0:    3272      50    1    0    0     0          0         0       "
     "42       1    2    0    0     0       0          0\n"
-    "net1:12345678901234 9 0 0 0 0 0 0 5 6 7 0 0 0 0 0\n"
+    "net1:12345678901234 9 0 4 0 0 0 0 5 6 7 8 0 0 0 0\n"
     "  bad: 1 2 3\n";
 
 TEST(NetnsStatsTest, ParsesEveryInterface) {
@@ -30,10 +30,16 @@ TEST(NetnsStatsTest, ParsesEveryInterface) {
   EXPECT_EQ(all[1].rx_errors, 1u);
   EXPECT_EQ(all[1].tx_bytes, 42u);
   EXPECT_EQ(all[1].tx_errors, 2u);
+  EXPECT_EQ(all[1].rx_packets, 50u);
+  EXPECT_EQ(all[1].tx_packets, 1u);
+  EXPECT_EQ(all[2].rx_packets, 9u);
+  EXPECT_EQ(all[2].tx_packets, 6u);
   EXPECT_EQ(all[2].name, "net1") << "name glued to a wide number";
   EXPECT_EQ(all[2].rx_bytes, 12345678901234u);
   EXPECT_EQ(all[2].tx_bytes, 5u);
   EXPECT_EQ(all[2].tx_errors, 7u);
+  EXPECT_EQ(all[2].rx_dropped, 4u);
+  EXPECT_EQ(all[2].tx_dropped, 8u);
 }
 
 TEST(NetnsStatsTest, ReadsAProcessNetnsWithoutLoopback) {
