@@ -26,6 +26,11 @@ namespace v1 = ::runtime::v1;
 
 constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
+// Reads a line, then prints the terminal size once one is set: stdin and
+// the resize stream travel separately, so the line may arrive first.
+constexpr char kReadThenSize[] =
+    "read x; for i in $(seq 50); do s=$(stty size 2>/dev/null) && "
+    "[ \"$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \"size=$s\"";
 
 class StreamingTest : public testing::Test {
  protected:
@@ -188,14 +193,14 @@ TEST_F(StreamingTest, SpdyTtyResizeIsSeenByStty) {
   o.tty = true;
   o.stderr = false;
   o.sizes = {{100, 40}};
-  // Wait for a line so the resize lands before stty runs. Stdin stays
-  // open, as with a terminal: closing it would hang the TTY up.
+  // Stdin stays open, as with a terminal: closing it would hang the TTY
+  // up.
   o.input = "go\n";
   o.keep_stdin_open = true;
   absl::StatusOr<ExecResult> r =
-      RunSpdyExec(ExecUrl({"sh", "-c", "read x; stty size"}, true, true), o);
+      RunSpdyExec(ExecUrl({"sh", "-c", kReadThenSize}, true, true), o);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_TRUE(absl::StrContains(r->stdout, "40 100")) << r->stdout;
+  EXPECT_TRUE(absl::StrContains(r->stdout, "size=40 100")) << r->stdout;
 }
 
 TEST_F(StreamingTest, BadTokensAreNotFound) {
@@ -482,10 +487,10 @@ TEST_F(StreamingTest, WebSocketTtyResize) {
   o.sizes = {{120, 33}};
   o.input = "go\n";
   o.keep_stdin_open = true;
-  absl::StatusOr<ExecResult> r = RunWebSocketExec(
-      ExecUrl({"sh", "-c", "read x; stty size"}, true, true), o);
+  absl::StatusOr<ExecResult> r =
+      RunWebSocketExec(ExecUrl({"sh", "-c", kReadThenSize}, true, true), o);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_TRUE(absl::StrContains(r->stdout, "33 120")) << r->stdout;
+  EXPECT_TRUE(absl::StrContains(r->stdout, "size=33 120")) << r->stdout;
 }
 
 TEST_F(StreamingTest, WebSocketUnknownSubprotocolIsRefused) {
