@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -399,6 +401,38 @@ TEST_F(StreamingTest, SpdyPortForwardToAHostNetworkPod) {
     reply = *got;
   }
   EXPECT_TRUE(absl::StrContains(reply, "crid-host")) << reply << " / " << error;
+}
+
+TEST_F(StreamingTest, SpdyPortForwardFallsBackToIpv6Localhost) {
+  // A server on ::1 only (docker's bridge pods have IPv6 off, so a
+  // host-network pod): 127.0.0.1 is refused, ::1 answers.
+  std::ifstream if_inet6("/proc/net/if_inet6");
+  std::string addrs((std::istreambuf_iterator<char>(if_inet6)),
+                    std::istreambuf_iterator<char>());
+  if (!absl::StrContains(addrs, "00000000000000000000000000000001")) {
+    GTEST_SKIP() << "this machine has no ::1";
+  }
+  host_sandbox_ = RunPod("hostnet6", true, &host_config_);
+  ASSERT_FALSE(host_sandbox_.empty());
+  const int port = 20000 + (getpid() + 5000) % 10000;
+  ASSERT_FALSE(StartContainer(host_sandbox_, host_config_, "web6",
+                              absl::StrCat("mkdir -p /www && echo crid-v6 > "
+                                           "/www/index.html && exec httpd -f "
+                                           "-p '[::1]:",
+                                           port, "' -h /www"),
+                              false)
+                   .empty());
+  std::string reply, error;
+  for (int i = 0; i < 50 && !absl::StrContains(reply, "crid-v6"); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    error.clear();
+    absl::StatusOr<std::string> got =
+        SpdyPortForward(PortForwardUrl(host_sandbox_, port), port,
+                        "GET /index.html HTTP/1.0\r\n\r\n", &error);
+    ASSERT_TRUE(got.ok()) << got.status();
+    reply = *got;
+  }
+  EXPECT_TRUE(absl::StrContains(reply, "crid-v6")) << reply << " / " << error;
 }
 
 TEST_F(StreamingTest, ClientThatVanishesLeavesNoConnectionBehind) {
