@@ -6,11 +6,10 @@
 #include "common/status_macros.h"
 #include "cri/naming.h"
 #include "cri/runtime_service.h"
+#include "cri/stream_batches.h"
 
 namespace cri_dockerd {
 namespace {
-
-constexpr int kStreamBatch = 100;
 
 v1::ContainerState StateOf(const std::string& docker_state) {
   if (docker_state == "running" || docker_state == "paused" ||
@@ -88,18 +87,10 @@ absl::Status RuntimeService::StreamContainers(
     const std::function<bool(const v1::StreamContainersResponse&)>& send) {
   ASSIGN_OR_RETURN(std::vector<v1::Container> items,
                    ListCriContainers(ctx, req.filter()));
-  v1::StreamContainersResponse batch;
-  for (v1::Container& c : items) {
-    *batch.add_containers() = std::move(c);
-    if (batch.containers_size() == kStreamBatch) {
-      if (!send(batch)) return absl::CancelledError("client went away");
-      batch.Clear();
-    }
-  }
-  if ((batch.containers_size() > 0 || items.empty()) && !send(batch)) {
-    return absl::CancelledError("client went away");
-  }
-  return absl::OkStatus();
+  return SendInBatches(
+      items,
+      [](v1::StreamContainersResponse& b) { return b.mutable_containers(); },
+      send);
 }
 
 }  // namespace cri_dockerd

@@ -6,12 +6,10 @@
 #include "common/status_macros.h"
 #include "cri/image/reference.h"
 #include "cri/image_service.h"
+#include "cri/stream_batches.h"
 
 namespace cri_dockerd {
 namespace {
-
-// Images per StreamImagesResponse message.
-constexpr int kStreamBatch = 100;
 
 // True if `image` is what `filter` names: an ID or ID prefix, a reference
 // with tag or digest (exact, normalised), or a bare repository (any tag).
@@ -72,18 +70,9 @@ absl::Status ImageService::StreamImages(
     const CallContext& ctx, const v1::StreamImagesRequest& req,
     const std::function<bool(const v1::StreamImagesResponse&)>& send) {
   ASSIGN_OR_RETURN(std::vector<v1::Image> images, List(ctx, req.filter()));
-  v1::StreamImagesResponse batch;
-  for (v1::Image& image : images) {
-    *batch.add_images() = std::move(image);
-    if (batch.images_size() == kStreamBatch) {
-      if (!send(batch)) return absl::CancelledError("client went away");
-      batch.Clear();
-    }
-  }
-  if ((batch.images_size() > 0 || images.empty()) && !send(batch)) {
-    return absl::CancelledError("client went away");
-  }
-  return absl::OkStatus();
+  return SendInBatches(
+      images, [](v1::StreamImagesResponse& b) { return b.mutable_images(); },
+      send);
 }
 
 }  // namespace cri_dockerd

@@ -11,11 +11,10 @@
 #include "common/status_macros.h"
 #include "cri/naming.h"
 #include "cri/runtime_service.h"
+#include "cri/stream_batches.h"
 
 namespace cri_dockerd {
 namespace {
-
-constexpr int kStreamBatch = 100;
 
 bool Matches(const v1::PodSandbox& s, const v1::PodSandboxFilter& filter) {
   if (!filter.id().empty() && !absl::StartsWith(s.id(), filter.id())) {
@@ -89,18 +88,12 @@ absl::Status RuntimeService::StreamPodSandboxes(
     const std::function<bool(const v1::StreamPodSandboxesResponse&)>& send) {
   ASSIGN_OR_RETURN(std::vector<v1::PodSandbox> items,
                    ListSandboxes(ctx, req.filter()));
-  v1::StreamPodSandboxesResponse batch;
-  for (v1::PodSandbox& s : items) {
-    *batch.add_pod_sandboxes() = std::move(s);
-    if (batch.pod_sandboxes_size() == kStreamBatch) {
-      if (!send(batch)) return absl::CancelledError("client went away");
-      batch.Clear();
-    }
-  }
-  if ((batch.pod_sandboxes_size() > 0 || items.empty()) && !send(batch)) {
-    return absl::CancelledError("client went away");
-  }
-  return absl::OkStatus();
+  return SendInBatches(
+      items,
+      [](v1::StreamPodSandboxesResponse& b) {
+        return b.mutable_pod_sandboxes();
+      },
+      send);
 }
 
 absl::StatusOr<v1::UpdatePodSandboxResourcesResponse>
