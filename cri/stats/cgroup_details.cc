@@ -15,22 +15,7 @@
 namespace cri_dockerd::stats {
 namespace {
 
-// Same bound as cgroup_reader.cc: v1 spells "no limit" as a huge number.
-constexpr uint64_t kUnlimitedAbove = uint64_t{1} << 62;
-
 using Keyed = std::map<std::string, uint64_t>;
-
-std::optional<uint64_t> Get(const Keyed& m, const std::string& key) {
-  auto it = m.find(key);
-  if (it == m.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<uint64_t> ReadOpt(const std::string& path) {
-  absl::StatusOr<uint64_t> v = ReadUint(path);
-  if (!v.ok()) return std::nullopt;
-  return *v;
-}
 
 // A limit: unset when unlimited ("max", a huge number) or unreadable.
 std::optional<uint64_t> ReadLimit(const std::string& path) {
@@ -85,29 +70,31 @@ void CpuV1(const CgroupPaths& paths, CgroupDetails& d) {
     const long hz = sysconf(_SC_CLK_TCK);
     if (hz > 0) {
       const uint64_t ns_per_tick = 1'000'000'000 / static_cast<uint64_t>(hz);
-      if (auto v = Get(stat, "user")) d.cpu_user_nanos = *v * ns_per_tick;
-      if (auto v = Get(stat, "system")) d.cpu_system_nanos = *v * ns_per_tick;
+      if (auto v = KeyedValue(stat, "user"))
+        d.cpu_user_nanos = *v * ns_per_tick;
+      if (auto v = KeyedValue(stat, "system"))
+        d.cpu_system_nanos = *v * ns_per_tick;
     }
   }
   const std::string dir = paths.V1Dir("cpu");
   if (dir.empty()) return;
   const Keyed stat = ReadKeyedFile(dir + "/cpu.stat");
-  d.cfs_periods = Get(stat, "nr_periods");
-  d.cfs_throttled_periods = Get(stat, "nr_throttled");
-  d.cfs_throttled_nanos = Get(stat, "throttled_time");
-  d.cpu_shares = ReadOpt(dir + "/cpu.shares");
-  d.cpu_period_us = ReadOpt(dir + "/cpu.cfs_period_us");
-  d.cpu_quota_us = ReadOpt(dir + "/cpu.cfs_quota_us");  // "-1": none
+  d.cfs_periods = KeyedValue(stat, "nr_periods");
+  d.cfs_throttled_periods = KeyedValue(stat, "nr_throttled");
+  d.cfs_throttled_nanos = KeyedValue(stat, "throttled_time");
+  d.cpu_shares = ReadOptionalUint(dir + "/cpu.shares");
+  d.cpu_period_us = ReadOptionalUint(dir + "/cpu.cfs_period_us");
+  d.cpu_quota_us = ReadOptionalUint(dir + "/cpu.cfs_quota_us");  // "-1": none
 }
 
 void CpuV2(const std::string& dir, CgroupDetails& d) {
   const Keyed stat = ReadKeyedFile(dir + "/cpu.stat");
-  d.cpu_user_nanos = Times1000(Get(stat, "user_usec"));
-  d.cpu_system_nanos = Times1000(Get(stat, "system_usec"));
-  d.cfs_periods = Get(stat, "nr_periods");
-  d.cfs_throttled_periods = Get(stat, "nr_throttled");
-  d.cfs_throttled_nanos = Times1000(Get(stat, "throttled_usec"));
-  if (auto weight = ReadOpt(dir + "/cpu.weight")) {
+  d.cpu_user_nanos = Times1000(KeyedValue(stat, "user_usec"));
+  d.cpu_system_nanos = Times1000(KeyedValue(stat, "system_usec"));
+  d.cfs_periods = KeyedValue(stat, "nr_periods");
+  d.cfs_throttled_periods = KeyedValue(stat, "nr_throttled");
+  d.cfs_throttled_nanos = Times1000(KeyedValue(stat, "throttled_usec"));
+  if (auto weight = ReadOptionalUint(dir + "/cpu.weight")) {
     d.cpu_shares = CpuWeightToShares(*weight);
   }
   // "<quota|max> <period>"
@@ -123,32 +110,33 @@ void CpuV2(const std::string& dir, CgroupDetails& d) {
 
 void MemoryV1(const std::string& dir, CgroupDetails& d) {
   const Keyed stat = ReadKeyedFile(dir + "/memory.stat");
-  d.cache = Get(stat, "total_cache");
-  d.mapped_file = Get(stat, "total_mapped_file");
-  d.active_file = Get(stat, "total_active_file");
-  d.inactive_file = Get(stat, "total_inactive_file");
-  d.pgfault = Get(stat, "pgfault");
-  d.pgmajfault = Get(stat, "pgmajfault");
-  d.hierarchy_pgfault = Get(stat, "total_pgfault");
-  d.hierarchy_pgmajfault = Get(stat, "total_pgmajfault");
-  d.max_usage = ReadOpt(dir + "/memory.max_usage_in_bytes");
-  d.failcnt = ReadOpt(dir + "/memory.failcnt");
-  d.oom_kills = Get(ReadKeyedFile(dir + "/memory.oom_control"), "oom_kill");
+  d.cache = KeyedValue(stat, "total_cache");
+  d.mapped_file = KeyedValue(stat, "total_mapped_file");
+  d.active_file = KeyedValue(stat, "total_active_file");
+  d.inactive_file = KeyedValue(stat, "total_inactive_file");
+  d.pgfault = KeyedValue(stat, "pgfault");
+  d.pgmajfault = KeyedValue(stat, "pgmajfault");
+  d.hierarchy_pgfault = KeyedValue(stat, "total_pgfault");
+  d.hierarchy_pgmajfault = KeyedValue(stat, "total_pgmajfault");
+  d.max_usage = ReadOptionalUint(dir + "/memory.max_usage_in_bytes");
+  d.failcnt = ReadOptionalUint(dir + "/memory.failcnt");
+  d.oom_kills =
+      KeyedValue(ReadKeyedFile(dir + "/memory.oom_control"), "oom_kill");
   d.memory_reservation = ReadLimit(dir + "/memory.soft_limit_in_bytes");
 }
 
 void MemoryV2(const std::string& dir, CgroupDetails& d) {
   const Keyed stat = ReadKeyedFile(dir + "/memory.stat");
-  d.cache = Get(stat, "file");
-  d.mapped_file = Get(stat, "file_mapped");
-  d.active_file = Get(stat, "active_file");
-  d.inactive_file = Get(stat, "inactive_file");
-  d.pgfault = Get(stat, "pgfault");
-  d.pgmajfault = Get(stat, "pgmajfault");
+  d.cache = KeyedValue(stat, "file");
+  d.mapped_file = KeyedValue(stat, "file_mapped");
+  d.active_file = KeyedValue(stat, "active_file");
+  d.inactive_file = KeyedValue(stat, "inactive_file");
+  d.pgfault = KeyedValue(stat, "pgfault");
+  d.pgmajfault = KeyedValue(stat, "pgmajfault");
   d.hierarchy_pgfault = d.pgfault;
   d.hierarchy_pgmajfault = d.pgmajfault;
-  d.max_usage = ReadOpt(dir + "/memory.peak");
-  d.oom_kills = Get(ReadKeyedFile(dir + "/memory.events"), "oom_kill");
+  d.max_usage = ReadOptionalUint(dir + "/memory.peak");
+  d.oom_kills = KeyedValue(ReadKeyedFile(dir + "/memory.events"), "oom_kill");
   d.memory_reservation = ReadLimit(dir + "/memory.low");
   if (d.memory_reservation == 0u) d.memory_reservation.reset();
 }

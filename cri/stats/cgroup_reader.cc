@@ -13,26 +13,9 @@
 namespace cri_dockerd::stats {
 namespace {
 
-// cgroup v1 reports "no limit" as the largest page-aligned long
-// (9223372036854771712); anything this large means unlimited.
-constexpr uint64_t kUnlimitedAbove = uint64_t{1} << 62;
-
 std::optional<uint64_t> Limit(uint64_t raw) {
   if (raw >= kUnlimitedAbove) return std::nullopt;
   return raw;
-}
-
-std::optional<uint64_t> Get(const std::map<std::string, uint64_t>& m,
-                            const std::string& key) {
-  auto it = m.find(key);
-  if (it == m.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<uint64_t> ReadOpt(const std::string& path) {
-  absl::StatusOr<uint64_t> v = ReadUint(path);
-  if (!v.ok()) return std::nullopt;
-  return *v;
 }
 
 // The limit in a v2 file ("max" or a number); nullopt if unreadable.
@@ -46,35 +29,37 @@ std::optional<std::optional<uint64_t>> ReadV2Limit(const std::string& path) {
 }
 
 std::optional<MemoryStats> MemoryV1(const std::string& dir) {
-  std::optional<uint64_t> usage = ReadOpt(dir + "/memory.usage_in_bytes");
+  std::optional<uint64_t> usage =
+      ReadOptionalUint(dir + "/memory.usage_in_bytes");
   if (!usage) return std::nullopt;
   const std::map<std::string, uint64_t> stat =
       ReadKeyedFile(dir + "/memory.stat");
   MemoryStats m;
   m.usage = *usage;
-  const uint64_t inactive = Get(stat, "total_inactive_file").value_or(0);
+  const uint64_t inactive = KeyedValue(stat, "total_inactive_file").value_or(0);
   m.working_set = m.usage > inactive ? m.usage - inactive : 0;
-  m.rss = Get(stat, "total_rss");
-  m.page_faults = Get(stat, "total_pgfault");
-  m.major_page_faults = Get(stat, "total_pgmajfault");
-  if (std::optional<uint64_t> limit = ReadOpt(dir + "/memory.limit_in_bytes")) {
+  m.rss = KeyedValue(stat, "total_rss");
+  m.page_faults = KeyedValue(stat, "total_pgfault");
+  m.major_page_faults = KeyedValue(stat, "total_pgmajfault");
+  if (std::optional<uint64_t> limit =
+          ReadOptionalUint(dir + "/memory.limit_in_bytes")) {
     m.limit = Limit(*limit);
   }
   return m;
 }
 
 std::optional<MemoryStats> MemoryV2(const std::string& dir) {
-  std::optional<uint64_t> usage = ReadOpt(dir + "/memory.current");
+  std::optional<uint64_t> usage = ReadOptionalUint(dir + "/memory.current");
   if (!usage) return std::nullopt;
   const std::map<std::string, uint64_t> stat =
       ReadKeyedFile(dir + "/memory.stat");
   MemoryStats m;
   m.usage = *usage;
-  const uint64_t inactive = Get(stat, "inactive_file").value_or(0);
+  const uint64_t inactive = KeyedValue(stat, "inactive_file").value_or(0);
   m.working_set = m.usage > inactive ? m.usage - inactive : 0;
-  m.rss = Get(stat, "anon");
-  m.page_faults = Get(stat, "pgfault");
-  m.major_page_faults = Get(stat, "pgmajfault");
+  m.rss = KeyedValue(stat, "anon");
+  m.page_faults = KeyedValue(stat, "pgfault");
+  m.major_page_faults = KeyedValue(stat, "pgmajfault");
   if (auto limit = ReadV2Limit(dir + "/memory.max")) m.limit = *limit;
   return m;
 }
@@ -97,12 +82,12 @@ std::optional<uint64_t> SwapStats::available() const {
 
 std::optional<uint64_t> CpuUsageNanos(const CgroupPaths& paths) {
   if (const std::string dir = paths.V1Dir("cpuacct"); !dir.empty()) {
-    if (auto v = ReadOpt(dir + "/cpuacct.usage")) return v;
+    if (auto v = ReadOptionalUint(dir + "/cpuacct.usage")) return v;
   }
   if (const std::string dir = paths.UnifiedDir(); !dir.empty()) {
     const std::map<std::string, uint64_t> stat =
         ReadKeyedFile(dir + "/cpu.stat");
-    if (auto usec = Get(stat, "usage_usec")) return *usec * 1000;
+    if (auto usec = KeyedValue(stat, "usage_usec")) return *usec * 1000;
   }
   return std::nullopt;
 }
@@ -121,21 +106,24 @@ std::optional<SwapStats> ReadSwapStats(const CgroupPaths& paths) {
   if (const std::string dir = paths.V1Dir("memory"); !dir.empty()) {
     // memory.memsw.* (memory + swap) exist only with swap accounting on.
     std::optional<uint64_t> both =
-        ReadOpt(dir + "/memory.memsw.usage_in_bytes");
-    std::optional<uint64_t> mem = ReadOpt(dir + "/memory.usage_in_bytes");
+        ReadOptionalUint(dir + "/memory.memsw.usage_in_bytes");
+    std::optional<uint64_t> mem =
+        ReadOptionalUint(dir + "/memory.usage_in_bytes");
     if (!both || !mem) return std::nullopt;
     SwapStats s;
     s.usage = *both > *mem ? *both - *mem : 0;
     std::optional<uint64_t> both_limit =
-        ReadOpt(dir + "/memory.memsw.limit_in_bytes");
-    std::optional<uint64_t> mem_limit = ReadOpt(dir + "/memory.limit_in_bytes");
+        ReadOptionalUint(dir + "/memory.memsw.limit_in_bytes");
+    std::optional<uint64_t> mem_limit =
+        ReadOptionalUint(dir + "/memory.limit_in_bytes");
     if (both_limit && mem_limit && Limit(*both_limit)) {
       s.limit = *both_limit > *mem_limit ? *both_limit - *mem_limit : 0;
     }
     return s;
   }
   if (const std::string dir = paths.UnifiedDir(); !dir.empty()) {
-    std::optional<uint64_t> usage = ReadOpt(dir + "/memory.swap.current");
+    std::optional<uint64_t> usage =
+        ReadOptionalUint(dir + "/memory.swap.current");
     if (!usage) return std::nullopt;
     SwapStats s;
     s.usage = *usage;
@@ -147,10 +135,10 @@ std::optional<SwapStats> ReadSwapStats(const CgroupPaths& paths) {
 
 std::optional<uint64_t> PidsCurrent(const CgroupPaths& paths) {
   if (const std::string dir = paths.V1Dir("pids"); !dir.empty()) {
-    if (auto v = ReadOpt(dir + "/pids.current")) return v;
+    if (auto v = ReadOptionalUint(dir + "/pids.current")) return v;
   }
   if (const std::string dir = paths.UnifiedDir(); !dir.empty()) {
-    return ReadOpt(dir + "/pids.current");
+    return ReadOptionalUint(dir + "/pids.current");
   }
   return std::nullopt;
 }

@@ -75,4 +75,17 @@ std::map<std::string, uint64_t> ReadKeyedFile(const std::string& path) {
   return out;
 }
 
+std::optional<uint64_t> ReadOptionalUint(const std::string& path) {
+  absl::StatusOr<uint64_t> v = ReadUint(path);
+  if (!v.ok()) return std::nullopt;
+  return *v;
+}
+
+std::optional<uint64_t> KeyedValue(const std::map<std::string, uint64_t>& m,
+                                   const std::string& key) {
+  auto it = m.find(key);
+  if (it == m.end()) return std::nullopt;
+  return it->second;
+}
+
 }  // namespace cri_dockerd::stats

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,5 +26,16 @@ std::map<std::string, uint64_t> ReadKeyedFile(const std::string& path);
 
 // Parses "<number>" or, when `max_word` is true, "max" (-> UINT64_MAX).
 bool ParseUint(absl::string_view text, uint64_t* out, bool max_word = false);
+
+// cgroup v1 reports "no limit" as the largest page-aligned long
+// (9223372036854771712); anything this large means unlimited.
+inline constexpr uint64_t kUnlimitedAbove = uint64_t{1} << 62;
+
+// ReadUint, with an unreadable file as nullopt.
+std::optional<uint64_t> ReadOptionalUint(const std::string& path);
+
+// The value of `key` in a ReadKeyedFile map, if present.
+std::optional<uint64_t> KeyedValue(const std::map<std::string, uint64_t>& m,
+                                   const std::string& key);
 
 }  // namespace cri_dockerd::stats
