@@ -165,6 +165,10 @@ class CurlDockerClient : public DockerClient {
       HttpRequest request, absl::string_view what,
       const std::function<std::string(std::string_view api_version)>& path_for =
           nullptr);
+  // POST <object>/resize?h=..&w=.., `object` being "/exec/<id>" or
+  // "/containers/<id>" with the ID already escaped.
+  absl::Status PostResize(const std::string& object, int height, int width,
+                          absl::Time deadline);
   // Hijacks `request` (its path unversioned) on /v<negotiated><path>,
   // renegotiating and retrying once like SendVersioned; a reply that is
   // not a takeover becomes MapDockerError's status, prefixed by `what`.

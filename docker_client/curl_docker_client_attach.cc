@@ -89,20 +89,23 @@ absl::StatusOr<std::unique_ptr<HijackedConn>> CurlDockerClient::AttachContainer(
                 setup_deadline);
 }
 
+absl::Status CurlDockerClient::PostResize(const std::string& object, int height,
+                                          int width, absl::Time deadline) {
+  RETURN_IF_ERROR(CheckSize(height, width));
+  HttpRequest request;
+  request.method = "POST";
+  request.path = absl::StrCat(object, "/resize?h=", height, "&w=", width);
+  request.deadline = deadline;
+  return Call(std::move(request), absl::StrCat("POST ", object, "/resize"))
+      .status();
+}
+
 absl::Status CurlDockerClient::ResizeExec(const std::string& exec_id,
                                           int height, int width,
                                           absl::Time deadline) {
   ASSIGN_OR_RETURN(const std::string escaped,
                    EscapePathSegment(exec_id, "exec ID"));
-  RETURN_IF_ERROR(CheckSize(height, width));
-  HttpRequest request;
-  request.method = "POST";
-  request.path =
-      absl::StrCat("/exec/", escaped, "/resize?h=", height, "&w=", width);
-  request.deadline = deadline;
-  return Call(std::move(request),
-              absl::StrCat("POST /exec/", escaped, "/resize"))
-      .status();
+  return PostResize(absl::StrCat("/exec/", escaped), height, width, deadline);
 }
 
 absl::Status CurlDockerClient::ResizeContainer(const std::string& id,
@@ -110,15 +113,8 @@ absl::Status CurlDockerClient::ResizeContainer(const std::string& id,
                                                absl::Time deadline) {
   ASSIGN_OR_RETURN(const std::string escaped,
                    EscapePathSegment(id, "container ID or name"));
-  RETURN_IF_ERROR(CheckSize(height, width));
-  HttpRequest request;
-  request.method = "POST";
-  request.path =
-      absl::StrCat("/containers/", escaped, "/resize?h=", height, "&w=", width);
-  request.deadline = deadline;
-  return Call(std::move(request),
-              absl::StrCat("POST /containers/", escaped, "/resize"))
-      .status();
+  return PostResize(absl::StrCat("/containers/", escaped), height, width,
+                    deadline);
 }
 
 }  // namespace cri_dockerd::docker
