@@ -98,17 +98,19 @@ absl::Status Connection::WriteHeaders(FrameType type, uint32_t stream_id,
   if (!AcquireWriter(absl::InfiniteFuture())) {
     return absl::UnavailableError("SPDY connection closed");
   }
-  // Compress while holding the writer: the peer's decompressor sees header
-  // blocks in the order the frames go out.
-  absl::StatusOr<std::string> compressed = compressor_.Compress(*block);
-  std::string wire;
-  absl::Status s = compressed.status();
-  if (s.ok()) {
-    frame.payload = *std::move(compressed);
-    s = AppendFrame(frame, &wire);
-  }
-  if (s.ok()) s = SendAll(wire);
+  absl::Status s = SendHeaderFrame(std::move(frame), *block);
   ReleaseWriter();
+  return s;
+}
+
+absl::Status Connection::SendHeaderFrame(Frame frame,
+                                         const std::string& block) {
+  absl::StatusOr<std::string> compressed = compressor_.Compress(block);
+  if (!compressed.ok()) return compressed.status();
+  frame.payload = *std::move(compressed);
+  std::string wire;
+  absl::Status s = AppendFrame(frame, &wire);
+  if (s.ok()) s = SendAll(wire);
   return s;
 }
 
@@ -138,14 +140,7 @@ absl::StatusOr<std::shared_ptr<Stream>> Connection::CreateStream(
   frame.type = FrameType::kSynStream;
   frame.stream_id = stream->id();
   frame.flags = fin ? kFlagFin : 0;
-  absl::StatusOr<std::string> compressed = compressor_.Compress(*block);
-  std::string wire;
-  absl::Status s = compressed.status();
-  if (s.ok()) {
-    frame.payload = *std::move(compressed);
-    s = AppendFrame(frame, &wire);
-  }
-  if (s.ok()) s = SendAll(wire);
+  absl::Status s = SendHeaderFrame(std::move(frame), *block);
   ReleaseWriter();
   if (!s.ok()) {
     Forget(stream->id());

@@ -87,6 +87,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReleaseWriter();
   // Sends `bytes` whole; requires the writer. Shuts down on failure.
   absl::Status SendAll(absl::string_view bytes);
+  // Compresses `block` into `frame`'s header block and sends the frame;
+  // requires the writer, so header blocks reach the peer's decompressor
+  // in the order the frames go out.
+  absl::Status SendHeaderFrame(Frame frame, const std::string& block);
 
   // Constant after construction.
   const int fd_;
