@@ -18,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "cri/docker_streaming_runtime.h"
 #include "cri/network/netns_addrs.h"
+#include "cri/streaming/http_request.h"
 
 namespace cri_dockerd {
 namespace {
@@ -105,18 +106,9 @@ absl::Status DockerStreamingRuntime::PortForward(const std::string& sandbox_id,
         shutdown(sock, SHUT_WR);
         break;
       }
-      absl::string_view chunk(buf.data(), *n);
-      bool ok = true;
-      while (!chunk.empty()) {
-        ssize_t w = send(sock, chunk.data(), chunk.size(), MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-          ok = false;
-          break;
-        }
-        chunk.remove_prefix(static_cast<size_t>(w));
+      if (!streaming::SendAllTo(sock, absl::string_view(buf.data(), *n))) {
+        break;
       }
-      if (!ok) break;
     }
     input_done.Notify();
   });

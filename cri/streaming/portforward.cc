@@ -66,18 +66,6 @@ class Workers {
   std::vector<Worker> threads_;
 };
 
-void Forward(StreamingRuntime* runtime, const std::string& sandbox_id,
-             const Pair& pair) {
-  absl::Status s = runtime->PortForward(sandbox_id, pair.port, pair.data.get());
-  if (!s.ok()) {
-    std::string msg = PortForwardError(pair.port, sandbox_id, s);
-    LOG(WARNING) << "streaming: " << msg;
-    (void)pair.error->Write(msg);
-  }
-  (void)pair.data->CloseWrite();
-  (void)pair.error->CloseWrite();
-}
-
 void ServeSpdy(SessionContext& ctx, const PortForwardRequest& request) {
   if (!NegotiateStreamProtocol(ctx.conn, {"portforward.k8s.io"}) ||
       !AcceptSpdyUpgrade(ctx.conn, "portforward.k8s.io")) {
@@ -142,9 +130,11 @@ void ServeSpdy(SessionContext& ctx, const PortForwardRequest& request) {
       ready.data->Reset();
       continue;
     }
-    workers.Run(
-        [runtime = ctx.runtime, sandbox = request.pod_sandbox_id,
-         ready = std::move(ready)] { Forward(runtime, sandbox, ready); });
+    workers.Run([runtime = ctx.runtime, sandbox = request.pod_sandbox_id,
+                 ready = std::move(ready)] {
+      ForwardPort(runtime, sandbox, ready.port, ready.data.get(),
+                  ready.error.get());
+    });
   }
   // The client hung up: every stream is reset by Close, which ends the
   // forwarders' copies.
@@ -154,10 +144,17 @@ void ServeSpdy(SessionContext& ctx, const PortForwardRequest& request) {
 
 }  // namespace
 
-std::string PortForwardError(int32_t port, const std::string& sandbox_id,
-                             const absl::Status& error) {
-  return absl::StrCat("error forwarding port ", port, " to pod ", sandbox_id,
-                      ", uid : ", error.message());
+void ForwardPort(StreamingRuntime* runtime, const std::string& sandbox_id,
+                 int32_t port, ByteStream* data, ByteStream* error) {
+  absl::Status s = runtime->PortForward(sandbox_id, port, data);
+  if (!s.ok()) {
+    std::string msg = absl::StrCat("error forwarding port ", port, " to pod ",
+                                   sandbox_id, ", uid : ", s.message());
+    LOG(WARNING) << "streaming: " << msg;
+    (void)error->Write(msg);
+  }
+  (void)data->CloseWrite();
+  (void)error->CloseWrite();
 }
 
 void ServePortForward(SessionContext& ctx, const PortForwardRequest& request) {

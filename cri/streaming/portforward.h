@@ -18,8 +18,10 @@ void ServePortForward(SessionContext& ctx, const PortForwardRequest& request);
 void ServePortForwardWebSocket(SessionContext& ctx,
                                const PortForwardRequest& request);
 
-// The text written to a pair's error stream when forwarding fails.
-std::string PortForwardError(int32_t port, const std::string& sandbox_id,
-                             const absl::Status& error);
+// Forwards one data/error pair through the runtime: on failure the
+// error stream gets kubelet's "error forwarding port" text; both streams
+// are half-closed at the end.
+void ForwardPort(StreamingRuntime* runtime, const std::string& sandbox_id,
+                 int32_t port, ByteStream* data, ByteStream* error);
 
 }  // namespace cri_dockerd::streaming

@@ -5,7 +5,6 @@
 #include <thread>
 #include <vector>
 
-#include "common/logging.h"
 #include "cri/streaming/portforward.h"
 #include "cri/streaming/ws_accept.h"
 
@@ -39,15 +38,7 @@ void ServePortForwardWebSocket(SessionContext& ctx,
     (void)data->Write(absl::string_view(le, 2));
     (void)error->Write(absl::string_view(le, 2));
     forwards.emplace_back([&ctx, &request, port, data, error] {
-      absl::Status s =
-          ctx.runtime->PortForward(request.pod_sandbox_id, port, data);
-      if (!s.ok()) {
-        std::string msg = PortForwardError(port, request.pod_sandbox_id, s);
-        LOG(WARNING) << "streaming: " << msg;
-        (void)error->Write(msg);
-      }
-      (void)data->CloseWrite();
-      (void)error->CloseWrite();
+      ForwardPort(ctx.runtime, request.pod_sandbox_id, port, data, error);
     });
   }
   for (std::thread& t : forwards) t.join();
