@@ -23,13 +23,6 @@ namespace v1 = ::runtime::v1;
 constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class ContainerTest : public testing::Test {
  protected:
   void SetUp() override {

@@ -57,14 +57,14 @@ absl::StatusOr<int> WaitPid(pid_t pid, absl::Duration timeout) {
   }
 }
 
+}  // namespace
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
-
-}  // namespace
 
 ScratchDir::ScratchDir() {
   char tmpl[] = "/tmp/crid-it-XXXXXX";

@@ -64,6 +64,9 @@ class DaemonProcess {
   std::string log_path_;
 };
 
+// The whole content of a file; "" if it cannot be read.
+std::string ReadFile(const std::string& path);
+
 // Channel to a unix socket endpoint ("unix:///path").
 std::shared_ptr<grpc::Channel> Dial(const std::string& endpoint);
 

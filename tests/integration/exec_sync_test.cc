@@ -41,13 +41,6 @@ int TimedOutExecs() {
 }
 constexpr int kParallel = 10;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Pids of the host's processes running `argv` (as /proc/<pid>/cmdline has
 // it) in the cgroup of the container with ID `container_id`.
 std::vector<int> ProcessesIn(const std::string& container_id,

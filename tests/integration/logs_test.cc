@@ -52,13 +52,6 @@ std::string LongLine() {
   return s;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 size_t CountLines(const std::string& path) {
   const std::string text = ReadFile(path);
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));

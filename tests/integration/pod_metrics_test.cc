@@ -31,13 +31,6 @@ constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
 constexpr uint64_t kMB = 1000 * 1000;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The working set of cgroup `path` (cgroupfs layout), as kubelet
 // defines it: usage minus inactive file pages.
 uint64_t WorkingSet(const std::string& path) {

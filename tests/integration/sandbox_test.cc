@@ -33,13 +33,6 @@ constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 constexpr char kSubnetPrefix[] = "10.250.77.";  // the test's own bridge
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Entries of `dir`, dot-files aside; with `ips_only`, just host-local's
 // per-address allocation files ("10.250.77.5").
 int CountEntries(const std::string& dir, bool ips_only = false) {

@@ -31,13 +31,6 @@ constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
 constexpr uint64_t kMB = 1000 * 1000;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool IsCgroupV2() {
   return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
 }

@@ -8,9 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <thread>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "cri/streaming/http_request.h"
 #include "cri/streaming/spdy/spdy_session.h"
 #include "cri/streaming/websocket/ws_channels.h"
 #include "cri/streaming/websocket/ws_handshake.h"
@@ -25,15 +26,24 @@
 namespace cri_dockerd::testing_support {
 namespace {
 
-bool SendAll(int fd, absl::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
+// Runs `expire` on its own thread at `deadline` unless destroyed first;
+// the sessions below close their connection with it, which ends every
+// blocked read.
+class Watchdog {
+ public:
+  Watchdog(absl::Time deadline, std::function<void()> expire)
+      : thread_([this, deadline, expire = std::move(expire)] {
+          if (!done_.WaitForNotificationWithDeadline(deadline)) expire();
+        }) {}
+  ~Watchdog() {
+    done_.Notify();
+    thread_.join();
   }
-  return true;
-}
+
+ private:
+  absl::Notification done_;
+  std::thread thread_;
+};
 
 // Reads a stream to EOF (or error) into *out.
 absl::Status Drain(streaming::ByteStream* s, std::string* out) {
@@ -111,7 +121,7 @@ absl::StatusOr<UpgradeReply> Upgrade(const std::string& url,
   for (const std::string& h : headers) absl::StrAppend(&req, h, "\r\n");
   req += "\r\n";
   UpgradeReply reply;
-  if (!SendAll(*fd, req)) {
+  if (!streaming::SendAllTo(*fd, req)) {
     close(*fd);
     return absl::UnavailableError("send");
   }
@@ -183,14 +193,7 @@ absl::StatusOr<ExecResult> RunSpdyExec(const std::string& url,
   session.Start([](std::shared_ptr<streaming::spdy::Stream> s) { s->Reset(); });
   const absl::Time deadline = absl::Now() + options.timeout;
   // Past the timeout the session is closed, which ends every read below.
-  absl::Notification done;
-  std::thread watchdog([&] {
-    if (!done.WaitForNotificationWithDeadline(deadline)) session.Close();
-  });
-  absl::Cleanup stop_watchdog = [&] {
-    done.Notify();
-    watchdog.join();
-  };
+  Watchdog watchdog(deadline, [&] { session.Close(); });
   auto open = [&](const char* type, bool fin)
       -> absl::StatusOr<std::shared_ptr<streaming::spdy::Stream>> {
     return session.OpenStream({{"streamtype", type}}, fin, deadline);
@@ -343,14 +346,7 @@ absl::StatusOr<ExecResult> RunWebSocketExec(const std::string& url,
   absl::StatusOr<WsSession> ws = OpenWebSocket(url, options.protocol, 5);
   if (!ws.ok()) return ws.status();
   streaming::websocket::ChannelConnection* cc = ws->channels.get();
-  absl::Notification done;
-  std::thread watchdog([&] {
-    if (!done.WaitForNotificationWithTimeout(options.timeout)) cc->Close();
-  });
-  absl::Cleanup stop_watchdog = [&] {
-    done.Notify();
-    watchdog.join();
-  };
+  Watchdog watchdog(absl::Now() + options.timeout, [cc] { cc->Close(); });
   for (const auto& [w, h] : options.sizes) {
     absl::Status s = cc->channel(4)->Write(
         absl::StrCat(R"({"Width":)", w, R"(,"Height":)", h, "}"));
@@ -388,14 +384,7 @@ absl::StatusOr<std::string> WebSocketPortForward(const std::string& url,
   absl::StatusOr<WsSession> ws = OpenWebSocket(url, "v4.channel.k8s.io", 2);
   if (!ws.ok()) return ws.status();
   streaming::websocket::ChannelConnection* cc = ws->channels.get();
-  absl::Notification done;
-  std::thread watchdog([&] {
-    if (!done.WaitForNotificationWithTimeout(absl::Seconds(30))) cc->Close();
-  });
-  absl::Cleanup stop_watchdog = [&] {
-    done.Notify();
-    watchdog.join();
-  };
+  Watchdog watchdog(absl::Now() + absl::Seconds(30), [cc] { cc->Close(); });
   if (!request.empty()) {
     absl::Status s = cc->channel(0)->Write(request);
     if (!s.ok()) return s;
