@@ -35,10 +35,9 @@ class DockerStreamingRuntime : public streaming::StreamingRuntime {
 };
 
 // Copies between a hijacked docker connection and the client's streams
-// until docker ends the output, the client goes or a write fails; sends
-// each terminal size to `resize`. Joins every thread it starts.
-absl::Status PumpHijacked(
-    docker::HijackedConn* conn, const streaming::StreamIo& io,
-    const std::function<void(streaming::TerminalSize)>& resize);
+// until docker ends the output, the client goes or a write fails (terminal
+// sizes are the caller's). Joins every thread it starts.
+absl::Status PumpHijacked(docker::HijackedConn* conn,
+                          const streaming::StreamIo& io);
 
 }  // namespace cri_dockerd

@@ -17,7 +17,11 @@ namespace {
 
 using json_util::json;
 
-std::string EncodeExecCreate(const ExecCreateConfig& config) {
+// Docker reads ConsoleSize on exec create from API 1.42 on.
+constexpr char kExecConsoleSizeApiVersion[] = "1.42";
+
+std::string EncodeExecCreate(const ExecCreateConfig& config,
+                             std::string_view api_version) {
   json cmd = json::array();
   for (const std::string& arg : config.cmd) cmd.push_back(arg);
   json doc = json::object();
@@ -27,6 +31,12 @@ std::string EncodeExecCreate(const ExecCreateConfig& config) {
   doc["AttachStdout"] = config.attach_stdout;
   doc["AttachStderr"] = config.attach_stderr;
   doc["Tty"] = config.tty;
+  if (config.tty && config.console_size.has_value() &&
+      config.console_size->height > 0 && config.console_size->width > 0 &&
+      CompareApiVersions(api_version, kExecConsoleSizeApiVersion) >= 0) {
+    doc["ConsoleSize"] =
+        json::array({config.console_size->height, config.console_size->width});
+  }
   // Arguments are bytes; invalid UTF-8 is replaced rather than thrown on.
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -62,10 +72,14 @@ absl::StatusOr<std::string> CurlDockerClient::CreateExec(
   if (config.cmd.empty()) {
     return absl::InvalidArgumentError("exec: no command given");
   }
+  // The body depends on the API version (ConsoleSize). Should the call be
+  // retried on a different engine (see SendVersioned), an older one
+  // ignores the field and the size comes with the first resize instead.
+  ASSIGN_OR_RETURN(const std::string version, ApiVersion(deadline));
   HttpRequest request;
   request.method = "POST";
   request.path = absl::StrCat("/containers/", escaped, "/exec");
-  request.body = EncodeExecCreate(config);
+  request.body = EncodeExecCreate(config, version);
   request.content_type = "application/json";
   request.deadline = deadline;
   ASSIGN_OR_RETURN(HttpResponse response,

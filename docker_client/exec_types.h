@@ -14,6 +14,12 @@
 
 namespace cri_dockerd::docker {
 
+// A terminal's size in character cells.
+struct TerminalBox {
+  int height = 0;
+  int width = 0;
+};
+
 // POST /containers/{id}/exec.
 struct ExecCreateConfig {
   std::string container_id = {};  // ID or name
@@ -28,6 +34,11 @@ struct ExecCreateConfig {
   // A TTY exec has one raw output stream (stderr merged into it, "\r\n"
   // line ends); StartExec must then be told so (ExecOutput::tty).
   bool tty = false;
+  // A TTY exec's terminal size from its first moment, so the command's
+  // first look at it (stty, a shell's line editor) already sees it.
+  // Docker takes it on engines with API 1.42+; an older engine is not sent
+  // it, and the size then only arrives by ResizeExec after the start.
+  std::optional<TerminalBox> console_size = std::nullopt;
 };
 
 // How StartExec hands over the exec's output as it arrives. Callbacks run

@@ -279,15 +279,16 @@ absl::StatusOr<std::string> SpdyPortForward(const std::string& url, int port,
       {{"streamtype", "data"}, {"port", port_text}, {"requestid", "0"}}, false,
       deadline);
   if (!data.ok()) return data.status();
-  if (!request.empty()) {
-    absl::Status s = (*data)->Write(request);
-    if (!s.ok()) return s;
-  }
+  // A write fails when the server has already given up on the port
+  // (nothing listens there yet): its reason is on the error stream.
+  if (!request.empty()) (void)(*data)->Write(request);
   std::string reply;
   absl::Status read = Drain(data->get(), &reply);
   (void)Drain(err->get(), error);
   session.Close();
-  if (!read.ok()) return read;
+  // The server resets the data stream of a port it could not reach; the
+  // error stream says why.
+  if (!read.ok() && error->empty()) return read;
   return reply;
 }
 
@@ -385,10 +386,9 @@ absl::StatusOr<std::string> WebSocketPortForward(const std::string& url,
   if (!ws.ok()) return ws.status();
   streaming::websocket::ChannelConnection* cc = ws->channels.get();
   Watchdog watchdog(absl::Now() + absl::Seconds(30), [cc] { cc->Close(); });
-  if (!request.empty()) {
-    absl::Status s = cc->channel(0)->Write(request);
-    if (!s.ok()) return s;
-  }
+  // A write fails when the server has already given up on the port
+  // (nothing listens there yet): its reason is on the error channel.
+  if (!request.empty()) (void)cc->channel(0)->Write(request);
   std::string data;
   std::thread err([&] { (void)Drain(cc->channel(1), error); });
   (void)Drain(cc->channel(0), &data);

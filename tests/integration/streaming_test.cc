@@ -3,10 +3,12 @@
 // clients for the sessions, the real dockerd and the lab's busybox. Pods
 // use docker's bridge (no-op network mode), so each has its own network
 // namespace for port-forward; one host-network pod checks that path.
+#include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -28,11 +30,52 @@ namespace v1 = ::runtime::v1;
 
 constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
-// Reads a line, then prints the terminal size once one is set: stdin and
-// the resize stream travel separately, so the line may arrive first.
-constexpr char kReadThenSize[] =
-    "read x; for i in $(seq 50); do s=$(stty size 2>/dev/null) && "
-    "[ \"$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \"size=$s\"";
+// Reads a line, then prints the terminal size once it is `rows cols`
+// (polling for 30 s or more). Docker before API 1.42 starts a TTY exec at
+// 0x0 and the size arrives by a resize racing the command, and busybox's
+// `stty size` prints nothing at all for 0x0: only the exact answer ends
+// the wait, and a timeout prints the last one seen.
+std::string ReadThenSize(int rows, int cols) {
+  const std::string want = absl::StrCat(rows, " ", cols);
+  return absl::StrCat(
+      "read x; for i in $(seq 300); do s=$(stty size 2>/dev/null); [ \"$s\" = "
+      "\"",
+      want, "\" ] && break; sleep 0.1; done; echo \"size=$s\"");
+}
+
+// Calls `forward` until its reply holds `want` or 60 s have passed: the
+// server in a container just started may not listen yet (its port-forward
+// then ends with an error on the error stream). A failed session ends the
+// wait at once.
+absl::StatusOr<std::string> ForwardUntil(
+    const std::function<absl::StatusOr<std::string>(std::string* error)>&
+        forward,
+    absl::string_view want, std::string* error) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (true) {
+    error->clear();
+    absl::StatusOr<std::string> got = forward(error);
+    if (!got.ok() || absl::StrContains(*got, want) || absl::Now() > deadline) {
+      return got;
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
+// Whether the lab's engine speaks Docker API `major`.`minor` or later.
+bool EngineApiAtLeast(int major, int minor) {
+  const std::string reply = DockerGet(kDockerSocket, "/version");
+  const std::string key = "\"ApiVersion\":\"";
+  const size_t at = reply.find(key);
+  int have_major = 0, have_minor = 0;
+  if (at == std::string::npos ||
+      sscanf(reply.c_str() + at + key.size(), "%d.%d", &have_major,
+             &have_minor) != 2) {
+    ADD_FAILURE() << "no ApiVersion in GET /version: " << reply;
+    return false;
+  }
+  return have_major > major || (have_major == major && have_minor >= minor);
+}
 
 class StreamingTest : public testing::Test {
  protected:
@@ -195,14 +238,41 @@ TEST_F(StreamingTest, SpdyTtyResizeIsSeenByStty) {
   o.tty = true;
   o.stderr = false;
   o.sizes = {{100, 40}};
+  o.timeout = absl::Seconds(90);
   // Stdin stays open, as with a terminal: closing it would hang the TTY
   // up.
   o.input = "go\n";
   o.keep_stdin_open = true;
   absl::StatusOr<ExecResult> r =
-      RunSpdyExec(ExecUrl({"sh", "-c", kReadThenSize}, true, true), o);
+      RunSpdyExec(ExecUrl({"sh", "-c", ReadThenSize(40, 100)}, true, true), o);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(absl::StrContains(r->stdout, "size=40 100")) << r->stdout;
+}
+
+// Docker 23+ (API 1.42) takes the exec's console size at create: the
+// command's very first `stty size` sees the size the client sent first.
+TEST_F(StreamingTest, TtyExecStartsAtTheClientsSize) {
+  if (!EngineApiAtLeast(1, 42)) {
+    GTEST_SKIP() << "Docker before API 1.42 starts a TTY exec at 0x0 and "
+                    "takes the size by a resize after the start "
+                    "(SpdyTtyResizeIsSeenByStty covers that)";
+  }
+  for (const bool websocket : {false, true}) {
+    ExecOptions o;
+    if (websocket) o.protocol = "v5.channel.k8s.io";
+    o.stdin = true;
+    o.tty = true;
+    o.stderr = false;
+    o.sizes = {{132, 43}};
+    o.keep_stdin_open = true;
+    const std::string url =
+        ExecUrl({"sh", "-c", "echo \"size=$(stty size)\""}, true, true);
+    absl::StatusOr<ExecResult> r =
+        websocket ? RunWebSocketExec(url, o) : RunSpdyExec(url, o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(absl::StrContains(r->stdout, "size=43 132"))
+        << (websocket ? "WebSocket: " : "SPDY: ") << r->stdout;
+  }
 }
 
 TEST_F(StreamingTest, BadTokensAreNotFound) {
@@ -361,17 +431,16 @@ TEST_F(StreamingTest, SpdyPortForwardIntoThePodNetns) {
       "exec httpd -f -p 8080 -h /www",
       false);
   ASSERT_FALSE(web.empty());
-  std::string reply, error;
-  for (int i = 0; i < 50 && !absl::StrContains(reply, "crid-forwarded"); ++i) {
-    absl::SleepFor(absl::Milliseconds(100));
-    absl::StatusOr<std::string> got =
-        SpdyPortForward(PortForwardUrl(sandbox_, 8080), 8080,
-                        "GET /index.html HTTP/1.0\r\n\r\n", &error);
-    ASSERT_TRUE(got.ok()) << got.status();
-    reply = *got;
-  }
-  EXPECT_TRUE(absl::StrContains(reply, "crid-forwarded"))
-      << reply << " / " << error;
+  std::string error;
+  absl::StatusOr<std::string> reply = ForwardUntil(
+      [&](std::string* error) {
+        return SpdyPortForward(PortForwardUrl(sandbox_, 8080), 8080,
+                               "GET /index.html HTTP/1.0\r\n\r\n", error);
+      },
+      "crid-forwarded", &error);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_TRUE(absl::StrContains(*reply, "crid-forwarded"))
+      << *reply << " / " << error;
   // Nothing listens on 8081: the error stream says so.
   error.clear();
   absl::StatusOr<std::string> none =
@@ -391,16 +460,16 @@ TEST_F(StreamingTest, SpdyPortForwardToAHostNetworkPod) {
                                            port, " -h /www"),
                               false)
                    .empty());
-  std::string reply, error;
-  for (int i = 0; i < 50 && !absl::StrContains(reply, "crid-host"); ++i) {
-    absl::SleepFor(absl::Milliseconds(100));
-    absl::StatusOr<std::string> got =
-        SpdyPortForward(PortForwardUrl(host_sandbox_, port), port,
-                        "GET /index.html HTTP/1.0\r\n\r\n", &error);
-    ASSERT_TRUE(got.ok()) << got.status();
-    reply = *got;
-  }
-  EXPECT_TRUE(absl::StrContains(reply, "crid-host")) << reply << " / " << error;
+  std::string error;
+  absl::StatusOr<std::string> reply = ForwardUntil(
+      [&](std::string* error) {
+        return SpdyPortForward(PortForwardUrl(host_sandbox_, port), port,
+                               "GET /index.html HTTP/1.0\r\n\r\n", error);
+      },
+      "crid-host", &error);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_TRUE(absl::StrContains(*reply, "crid-host"))
+      << *reply << " / " << error;
 }
 
 TEST_F(StreamingTest, SpdyPortForwardFallsBackToIpv6Localhost) {
@@ -422,17 +491,15 @@ TEST_F(StreamingTest, SpdyPortForwardFallsBackToIpv6Localhost) {
                                            port, "' -h /www"),
                               false)
                    .empty());
-  std::string reply, error;
-  for (int i = 0; i < 50 && !absl::StrContains(reply, "crid-v6"); ++i) {
-    absl::SleepFor(absl::Milliseconds(100));
-    error.clear();
-    absl::StatusOr<std::string> got =
-        SpdyPortForward(PortForwardUrl(host_sandbox_, port), port,
-                        "GET /index.html HTTP/1.0\r\n\r\n", &error);
-    ASSERT_TRUE(got.ok()) << got.status();
-    reply = *got;
-  }
-  EXPECT_TRUE(absl::StrContains(reply, "crid-v6")) << reply << " / " << error;
+  std::string error;
+  absl::StatusOr<std::string> reply = ForwardUntil(
+      [&](std::string* error) {
+        return SpdyPortForward(PortForwardUrl(host_sandbox_, port), port,
+                               "GET /index.html HTTP/1.0\r\n\r\n", error);
+      },
+      "crid-v6", &error);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_TRUE(absl::StrContains(*reply, "crid-v6")) << *reply << " / " << error;
 }
 
 TEST_F(StreamingTest, ClientThatVanishesLeavesNoConnectionBehind) {
@@ -461,8 +528,18 @@ TEST_F(StreamingTest, ClientThatVanishesLeavesNoConnectionBehind) {
     }
     return n;
   };
-  absl::SleepFor(absl::Seconds(1));
-  const int before = sockets();
+  // The count once the first session's teardown is over: unchanged for
+  // 2 s (within 30 s).
+  int before = sockets();
+  for (absl::Time stable_since = absl::Now(),
+                  give_up = absl::Now() + absl::Seconds(30);
+       absl::Now() < stable_since + absl::Seconds(2) &&
+       absl::Now() < give_up;) {
+    absl::SleepFor(absl::Milliseconds(200));
+    const int now = sockets();
+    if (now != before) stable_since = absl::Now();
+    before = now;
+  }
   for (int i = 0; i < 5; ++i) {
     ExecOptions o;
     o.timeout = absl::Seconds(2);
@@ -472,8 +549,10 @@ TEST_F(StreamingTest, ClientThatVanishesLeavesNoConnectionBehind) {
     });
     t.join();
   }
+  // Each torn-down session gives its sockets back (within 30 s).
   int after = sockets();
-  for (int i = 0; i < 50 && after > before; ++i) {
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(30);
+       after > before && absl::Now() < give_up;) {
     absl::SleepFor(absl::Milliseconds(100));
     after = sockets();
   }
@@ -519,10 +598,11 @@ TEST_F(StreamingTest, WebSocketTtyResize) {
   o.tty = true;
   o.stderr = false;
   o.sizes = {{120, 33}};
+  o.timeout = absl::Seconds(90);
   o.input = "go\n";
   o.keep_stdin_open = true;
-  absl::StatusOr<ExecResult> r =
-      RunWebSocketExec(ExecUrl({"sh", "-c", kReadThenSize}, true, true), o);
+  absl::StatusOr<ExecResult> r = RunWebSocketExec(
+      ExecUrl({"sh", "-c", ReadThenSize(33, 120)}, true, true), o);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(absl::StrContains(r->stdout, "size=33 120")) << r->stdout;
 }
@@ -544,20 +624,17 @@ TEST_F(StreamingTest, WebSocketPortForward) {
                               "/www",
                               false)
                    .empty());
-  std::string reply, error;
-  for (int i = 0; i < 50 && !absl::StrContains(reply, "crid-ws-forwarded");
-       ++i) {
-    absl::SleepFor(absl::Milliseconds(100));
-    error.clear();
-    absl::StatusOr<std::string> got =
-        WebSocketPortForward(PortForwardUrl(sandbox_, 8080),
-                             "GET /index.html HTTP/1.0\r\n\r\n", &error);
-    ASSERT_TRUE(got.ok()) << got.status();
-    reply = *got;
-  }
-  ASSERT_GE(reply.size(), 2u);
-  EXPECT_EQ(reply.substr(0, 2), std::string("\x90\x1f", 2)) << "port 8080";
-  EXPECT_TRUE(absl::StrContains(reply, "crid-ws-forwarded")) << reply;
+  std::string error;
+  absl::StatusOr<std::string> reply = ForwardUntil(
+      [&](std::string* error) {
+        return WebSocketPortForward(PortForwardUrl(sandbox_, 8080),
+                                    "GET /index.html HTTP/1.0\r\n\r\n", error);
+      },
+      "crid-ws-forwarded", &error);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  ASSERT_GE(reply->size(), 2u);
+  EXPECT_EQ(reply->substr(0, 2), std::string("\x90\x1f", 2)) << "port 8080";
+  EXPECT_TRUE(absl::StrContains(*reply, "crid-ws-forwarded")) << *reply;
 }
 
 }  // namespace

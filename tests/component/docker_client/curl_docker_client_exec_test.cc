@@ -154,6 +154,37 @@ TEST_F(CurlDockerClientExecTest, CreateSendsTheCommandAndReturnsTheId) {
       "Tty": false})"));
 }
 
+// ConsoleSize ([height, width]) goes to an engine with API 1.42+, and only
+// for a TTY exec; Docker 20.10 (API 1.41) is not sent it.
+TEST_F(CurlDockerClientExecTest, CreateSendsTheConsoleSizeFromApi142) {
+  ExecCreateConfig config;
+  config.container_id = "abc";
+  config.cmd = {"sh"};
+  config.tty = true;
+  config.console_size = TerminalBox{40, 100};
+  for (const char* api : {"1.41", "1.42", "1.45"}) {
+    StartDaemon(api);
+    server_->SetResponse(
+        "POST", absl::StrCat("/v", api, "/containers/abc/exec"),
+        {.status = 201, .body = ReadTestdata("exec_create.json")});
+    ExecCreateConfig untty = config;
+    untty.tty = false;
+    for (const ExecCreateConfig& c : {config, untty}) {
+      ASSERT_TRUE(client_->CreateExec(c, In(absl::Seconds(5))).ok()) << api;
+    }
+    const std::vector<RecordedRequest> requests = server_->Requests();
+    ASSERT_EQ(requests.size(), 2u) << api;
+    const nlohmann::json tty = nlohmann::json::parse(requests[0].body);
+    const nlohmann::json plain = nlohmann::json::parse(requests[1].body);
+    if (std::string(api) == "1.41") {
+      EXPECT_FALSE(tty.contains("ConsoleSize")) << tty.dump();
+    } else {
+      EXPECT_EQ(tty["ConsoleSize"], nlohmann::json::parse("[40, 100]")) << api;
+    }
+    EXPECT_FALSE(plain.contains("ConsoleSize")) << api << plain.dump();
+  }
+}
+
 TEST_F(CurlDockerClientExecTest, CreateErrors) {
   const std::string path = "/v1.41/containers/abc/exec";
   ExecCreateConfig config;

@@ -127,14 +127,20 @@ TEST_F(DockerStreamingRuntimeTest, StdinStdoutStderrAndExitCode) {
   EXPECT_EQ(fake_.ActiveStreams(), 0);
 }
 
+// The first size the client sends becomes the exec's console size (so the
+// command starts at it) and also reaches docker's resize after the start
+// (an engine before API 1.42 ignores the console size); later sizes
+// follow in order.
 TEST_F(DockerStreamingRuntimeTest, TtyResizesReachDocker) {
-  fake_.SetExecStreamHandler("sh", [](FakeStreamSession& s) {
-    s.AwaitResizes(2, Later());
+  TestStream out, resize_src;
+  fake_.SetExecStreamHandler("sh", [&resize_src](FakeStreamSession& s) {
+    if (!s.AwaitResizes(1, Later())) return 1;
+    resize_src.Feed(R"({"Width":120,"Height":50})");
+    if (!s.AwaitResizes(2, Later())) return 2;
     (void)s.WriteStdout("sized\r\n");
     return 0;
   });
-  TestStream out, resize_src;
-  resize_src.Feed(R"({"Width":80,"Height":24}{"Width":120,"Height":50})");
+  resize_src.Feed(R"({"Width":80,"Height":24})");
   streaming::InputPump resize_pump(&resize_src);
   streaming::ResizeReader resize(&resize_pump);
   Gone gone;
@@ -148,12 +154,46 @@ TEST_F(DockerStreamingRuntimeTest, TtyResizesReachDocker) {
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
   EXPECT_EQ(out.out(), "sized\r\n");
+  ASSERT_EQ(fake_.ExecCreateCalls().size(), 1u);
+  const std::optional<docker::TerminalBox> console =
+      fake_.ExecCreateCalls()[0].console_size;
+  ASSERT_TRUE(console.has_value());
+  EXPECT_EQ(console->width, 80);
+  EXPECT_EQ(console->height, 24);
   std::vector<docker::FakeResize> resizes = fake_.ResizeCalls();
   ASSERT_EQ(resizes.size(), 2u);
-  EXPECT_TRUE(resizes[1].exec);
+  EXPECT_TRUE(resizes[0].exec);
+  EXPECT_EQ(resizes[0].width, 80);
+  EXPECT_EQ(resizes[0].height, 24);
   EXPECT_EQ(resizes[1].width, 120);
   EXPECT_EQ(resizes[1].height, 50);
   resize_src.End();
+}
+
+// A TTY client that sends no size (no terminal on its side, or its resize
+// stream ends at once) gets its exec without a console size.
+TEST_F(DockerStreamingRuntimeTest, TtyWithoutASizeStartsWithoutOne) {
+  fake_.SetExecStreamHandler("sh", [](FakeStreamSession& s) {
+    (void)s.WriteStdout("ok\r\n");
+    return 0;
+  });
+  TestStream out, resize_src;
+  resize_src.End();
+  streaming::InputPump resize_pump(&resize_src);
+  streaming::ResizeReader resize(&resize_pump);
+  Gone gone;
+  streaming::StreamIo io;
+  io.stdout = &out;
+  io.tty = true;
+  io.resize = &resize;
+  io.client_gone = &gone.watch;
+  absl::StatusOr<int> code =
+      runtime_.Exec({id_, {"sh"}, true, false, true, false}, io);
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(out.out(), "ok\r\n");
+  ASSERT_EQ(fake_.ExecCreateCalls().size(), 1u);
+  EXPECT_FALSE(fake_.ExecCreateCalls()[0].console_size.has_value());
+  EXPECT_TRUE(fake_.ResizeCalls().empty());
 }
 
 TEST_F(DockerStreamingRuntimeTest, ClientGoneReleasesTheDockerConnection) {
