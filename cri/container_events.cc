@@ -35,10 +35,15 @@ v1::ContainerEventResponse RuntimeService::DescribeContainerEvent(
   sandbox_req.set_pod_sandbox_id(change.sandbox_id);
   absl::StatusOr<v1::PodSandboxStatusResponse> sandbox =
       PodSandboxStatus(ctx, sandbox_req);
-  if (sandbox.ok()) {
+  // RemovePodSandbox drops the checkpoint after the infra container: in
+  // between, the status comes from the checkpoint alone, without the uid
+  // kubelet routes events by. That counts as gone.
+  const bool whole =
+      sandbox.ok() && !sandbox->status().metadata().uid().empty();
+  absl::StatusOr<NameParts> parts = ParseName(change.name);
+  if (whole || (sandbox.ok() && !parts.ok())) {
     *resp.mutable_pod_sandbox_status() = std::move(*sandbox->mutable_status());
-  } else if (absl::StatusOr<NameParts> parts = ParseName(change.name);
-             parts.ok()) {
+  } else if (parts.ok()) {
     // Gone: the pod's identity is in the name of any of its containers.
     v1::PodSandboxStatus* st = resp.mutable_pod_sandbox_status();
     st->set_id(change.sandbox_id);
