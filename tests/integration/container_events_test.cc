@@ -23,6 +23,8 @@ namespace v1 = ::runtime::v1;
 
 constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
+// How long the shim may take to do what a test waits for.
+constexpr absl::Duration kPatience = absl::Seconds(60);
 
 // Follows GetContainerEvents on its own thread.
 class EventFollower {
@@ -50,7 +52,7 @@ class EventFollower {
   // an empty event if none comes within `limit`).
   v1::ContainerEventResponse WaitFor(const std::string& id,
                                      v1::ContainerEventType type,
-                                     absl::Duration limit = absl::Seconds(60)) {
+                                     absl::Duration limit = kPatience) {
     absl::MutexLock lock(&mu_);
     const v1::ContainerEventResponse* found = nullptr;
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -110,23 +112,57 @@ class ContainerEventsTest : public testing::Test {
   }
   void TearDown() override {
     if (!sandbox_.empty()) StopAndRemovePod(runtime_, sandbox_);
+    if (!fence_.empty()) StopAndRemovePod(runtime_, fence_);
   }
 
-  void RunPod() {
-    config_.mutable_metadata()->set_name("events");
-    config_.mutable_metadata()->set_namespace_("crid-it");
-    config_.mutable_metadata()->set_uid(absl::StrCat("ev", getpid()));
-    config_.mutable_linux()
+  // Waits until the shim has subscribed the follower (it logs that once
+  // the subscription exists): from then on no event may be missed, however
+  // long the stream took to open.
+  void WaitUntilSubscribed() {
+    const absl::Time give_up = absl::Now() + kPatience;
+    while (cri_.process->Output().find(
+               "GetContainerEvents: client subscribed") == std::string::npos) {
+      ASSERT_LT(absl::Now(), give_up) << "GetContainerEvents never subscribed\n"
+                                      << cri_.process->Output();
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+
+  static v1::PodSandboxConfig PodConfig(const std::string& name) {
+    v1::PodSandboxConfig config;
+    config.mutable_metadata()->set_name(name);
+    config.mutable_metadata()->set_namespace_("crid-it");
+    config.mutable_metadata()->set_uid(absl::StrCat(name, getpid()));
+    config.mutable_linux()
         ->mutable_security_context()
         ->mutable_namespace_options()
         ->set_network(v1::NODE);
+    return config;
+  }
+  // Runs a pod with `config`; its ID ("" with a test failure).
+  std::string RunPod(const v1::PodSandboxConfig& config) {
     v1::RunPodSandboxRequest run;
-    *run.mutable_config() = config_;
+    *run.mutable_config() = config;
     v1::RunPodSandboxResponse resp;
     grpc::Status s =
         runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message() << cri_.process->Output();
-    sandbox_ = resp.pod_sandbox_id();
+    EXPECT_TRUE(s.ok()) << s.error_message() << cri_.process->Output();
+    return resp.pod_sandbox_id();
+  }
+  void RunPod() {
+    config_ = PodConfig("events");
+    sandbox_ = RunPod(config_);
+    ASSERT_FALSE(sandbox_.empty());
+  }
+  // Events are delivered in docker's order by one dispatcher, so once an
+  // event for a pod started after everything else has arrived, so has
+  // every event (duplicates included) the earlier changes produced. This
+  // replaces a fixed wait before counting, which a slow machine could
+  // outlast.
+  void AwaitFence(EventFollower& events) {
+    fence_ = RunPod(PodConfig("fence"));
+    ASSERT_FALSE(fence_.empty());
+    events.WaitFor(fence_, v1::CONTAINER_STARTED_EVENT);
   }
   std::string CreateContainer() {
     v1::CreateContainerRequest create;
@@ -179,13 +215,14 @@ class ContainerEventsTest : public testing::Test {
   v1::RuntimeService::Stub* runtime_ = nullptr;
   v1::PodSandboxConfig config_;
   std::string sandbox_;
+  std::string fence_;  // the pod AwaitFence ran
 };
 
 TEST_F(ContainerEventsTest, PodAndContainerLifecycle) {
   ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
   StartShim();
   EventFollower events(runtime_);
-  absl::SleepFor(absl::Milliseconds(500));
+  WaitUntilSubscribed();
   RunPod();
   const std::string pod = sandbox_;
   v1::ContainerEventResponse e =
@@ -217,9 +254,10 @@ TEST_F(ContainerEventsTest, PodAndContainerLifecycle) {
 
   RemovePod();
   e = events.WaitFor(pod, v1::CONTAINER_DELETED_EVENT);
-  EXPECT_EQ(e.pod_sandbox_status().metadata().uid(), config_.metadata().uid());
+  EXPECT_EQ(e.pod_sandbox_status().metadata().uid(), config_.metadata().uid())
+      << e.DebugString();
   sandbox_.clear();
-  absl::SleepFor(absl::Seconds(1));
+  AwaitFence(events);
   EXPECT_EQ(events.Counts(id), kOnceEach);
   EXPECT_EQ(events.Counts(pod), kOnceEach);
 }
@@ -229,7 +267,7 @@ TEST_F(ContainerEventsTest, AcrossADockerdRestartNothingLostOrDuplicated) {
   ASSERT_TRUE(dockerd.Start().ok()) << dockerd.Log();
   StartShim({"--docker-endpoint", dockerd.endpoint()});
   EventFollower events(runtime_);
-  absl::SleepFor(absl::Milliseconds(500));
+  WaitUntilSubscribed();
   RunPod();
   const std::string pod = sandbox_;
   const std::string id = CreateContainer();
@@ -249,7 +287,7 @@ TEST_F(ContainerEventsTest, AcrossADockerdRestartNothingLostOrDuplicated) {
   RemovePod();
   events.WaitFor(pod, v1::CONTAINER_DELETED_EVENT);
   sandbox_.clear();
-  absl::SleepFor(absl::Seconds(2));
+  AwaitFence(events);
   EXPECT_EQ(events.Counts(id), kOnceEach) << cri_.process->Output();
   EXPECT_EQ(events.Counts(pod), kOnceEach) << cri_.process->Output();
 }

@@ -153,7 +153,9 @@ absl::Status WaitUntilServing(const std::string& endpoint,
   while (absl::Now() < end) {
     auto stub = runtime::v1::RuntimeService::NewStub(Dial(endpoint));
     runtime::v1::StatusResponse resp;  // answers even while docker is down
-    last = stub->Status(Ctx(absl::Seconds(2)).get(),
+    // Status bounds its docker ping at 1 s; 5 s leaves room for a loaded
+    // machine, so a serving daemon is not mistaken for a dead one.
+    last = stub->Status(Ctx(absl::Seconds(5)).get(),
                         runtime::v1::StatusRequest(), &resp);
     if (last.ok()) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(100));

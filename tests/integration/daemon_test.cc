@@ -223,7 +223,9 @@ TEST_F(DaemonTest, NotifiesSystemdReadyAndStopping) {
   addr.sun_family = AF_UNIX;
   std::strcpy(addr.sun_path, notify.c_str());
   ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  timeval tv{10, 0};
+  // A bound on each wait below, generous for a loaded machine: READY=1
+  // may follow the first answered call by a moment.
+  timeval tv{30, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   setenv("NOTIFY_SOCKET", notify.c_str(), 1);
   StartDaemon();

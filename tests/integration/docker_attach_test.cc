@@ -6,6 +6,9 @@
 // removed, also on failure.
 #include <unistd.h>
 
+#include <atomic>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,6 +33,28 @@ constexpr char kImage[] = "localhost:5000/busybox";
 constexpr char kTag[] = "1.36";
 
 absl::Time Soon() { return absl::Now() + absl::Seconds(30); }
+
+// True once thread `tid` of this process (0: not known yet) sleeps in the
+// kernel (state S in /proc), as one blocked in recv does; false if it has
+// not after 30 s.
+bool WaitUntilAsleep(const std::atomic<pid_t>& tid) {
+  const absl::Time give_up = Soon();
+  while (absl::Now() < give_up) {
+    if (const pid_t t = tid.load(); t != 0) {
+      std::ifstream in(absl::StrCat("/proc/self/task/", t, "/stat"));
+      const std::string stat((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+      // "tid (comm) S ...": the state follows the last ')'.
+      const size_t paren = stat.rfind(')');
+      if (paren != std::string::npos && paren + 2 < stat.size() &&
+          stat[paren + 2] == 'S') {
+        return true;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
 
 // Shuts `conn` down if the test is still reading after `limit`, so that a
 // missing reply fails the test instead of hanging it.
@@ -128,17 +153,26 @@ class DockerAttachTest : public ::testing::Test {
     return s.ok() ? *id : "";
   }
 
-  // The exec's exit code once docker reports it done (-1 if never).
+  // The exec's exit code once docker reports it done (-1, with a test
+  // failure, if it never does). Docker may learn of the exit a moment
+  // after the stream ended.
   int ExitCode(const std::string& exec) {
-    for (int i = 0; i < 100; ++i) {
+    const absl::Time give_up = Soon();
+    for (;;) {
       absl::StatusOr<ExecInspect> inspect = client_->InspectExec(exec, Soon());
-      if (!inspect.ok()) return -1;
+      if (!inspect.ok()) {
+        ADD_FAILURE() << "inspecting exec " << exec << ": " << inspect.status();
+        return -1;
+      }
       if (!inspect->running && inspect->exit_code.has_value()) {
         return *inspect->exit_code;
       }
+      if (absl::Now() > give_up) {
+        ADD_FAILURE() << "exec " << exec << " never finished";
+        return -1;
+      }
       absl::SleepFor(absl::Milliseconds(50));
     }
-    return -1;
   }
 
   std::string Exec(const std::string& container, std::vector<std::string> cmd,
@@ -213,15 +247,29 @@ TEST_F(DockerAttachTest, ShutdownUnblocksRead) {
       client_->AttachContainer(id, AttachOptions{}, Soon());
   ASSERT_TRUE(conn.ok()) << conn.status();
   absl::StatusOr<size_t> result = 0;
+  std::atomic<pid_t> reader_tid{0};
+  absl::Notification returned;
   std::thread reader([&] {
+    reader_tid = gettid();
     char buf[64];
     result = (*conn)->Read(buf, sizeof(buf));
+    returned.Notify();
   });
-  absl::SleepFor(absl::Milliseconds(200));
-  const absl::Time start = absl::Now();
+  // Shut down only once the Read blocks (`sleep` prints nothing): a
+  // Shutdown before the Read would only test that a later Read fails.
+  EXPECT_TRUE(WaitUntilAsleep(reader_tid)) << "the reader never blocked";
   (*conn)->Shutdown();
+  // A Read that Shutdown leaves blocked would wait for output forever.
+  const bool unblocked =
+      returned.WaitForNotificationWithTimeout(absl::Seconds(30));
+  EXPECT_TRUE(unblocked) << "Shutdown did not unblock the Read";
+  if (!unblocked) {
+    // End the stream from docker's side so that the test can finish.
+    client_
+        ->RemoveContainer(id, /*force=*/true, /*remove_volumes=*/true, Soon())
+        .IgnoreError();
+  }
   reader.join();
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_TRUE(absl::IsCancelled(result.status())) << result.status();
 }
 

@@ -1,6 +1,15 @@
 // RuntimeReady follows dockerd: a private dockerd is stopped and restarted
 // under a running cri-dockerd, which must notice each within 2 s and need
 // no restart of its own.
+//
+// What the product does to meet that (README, "Docker going away"): Status
+// pings dockerd on every call, bounded by 1 s. So the tests check the
+// mechanism rather than a wall-clock figure a loaded machine could blow:
+// the first Status after dockerd stopped (or came back) already says so,
+// and a wedged dockerd costs a Status call its 1 s ping bound, not more.
+#include <unistd.h>
+
+#include <algorithm>
 #include <map>
 
 #include "absl/time/clock.h"
@@ -25,19 +34,6 @@ absl::StatusOr<v1::RuntimeCondition> RuntimeReady(
   return absl::NotFoundError("no RuntimeReady condition");
 }
 
-// Polls until RuntimeReady == want; returns how long it took.
-absl::StatusOr<absl::Duration> TimeUntil(v1::RuntimeService::Stub* stub,
-                                         bool want, absl::Duration limit) {
-  const absl::Time start = absl::Now();
-  while (absl::Now() - start < limit) {
-    absl::StatusOr<v1::RuntimeCondition> c = RuntimeReady(stub);
-    if (!c.ok()) return c.status();
-    if (c->status() == want) return absl::Now() - start;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return absl::DeadlineExceededError("RuntimeReady never changed");
-}
-
 TEST(DockerRestartTest, RuntimeReadyFollowsDockerdWithin2s) {
   PrivateDockerd dockerd;
   ASSERT_TRUE(dockerd.Start().ok()) << dockerd.Log();
@@ -54,22 +50,20 @@ TEST(DockerRestartTest, RuntimeReadyFollowsDockerdWithin2s) {
   ASSERT_TRUE(RuntimeReady(stub.get())->status());
 
   ASSERT_TRUE(dockerd.Stop().ok());
-  absl::StatusOr<absl::Duration> down =
-      TimeUntil(stub.get(), false, absl::Seconds(10));
-  ASSERT_TRUE(down.ok()) << down.status();
-  EXPECT_LE(*down, absl::Seconds(2));
+  // No cached answer: the very first Status after dockerd exited says so.
   absl::StatusOr<v1::RuntimeCondition> cond = RuntimeReady(stub.get());
-  ASSERT_TRUE(cond.ok());
+  ASSERT_TRUE(cond.ok()) << cond.status();
+  EXPECT_FALSE(cond->status()) << "Status still says RuntimeReady";
   EXPECT_EQ(cond->reason(), "DockerDaemonNotReady");
   EXPECT_FALSE(cond->message().empty());
   grpc::Status s = stub->Version(Ctx().get(), {}, &version);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
 
   ASSERT_TRUE(dockerd.Start().ok()) << dockerd.Log();
-  absl::StatusOr<absl::Duration> up =
-      TimeUntil(stub.get(), true, absl::Seconds(10));
-  ASSERT_TRUE(up.ok()) << up.status();
-  EXPECT_LE(*up, absl::Seconds(2));
+  // dockerd answers pings again: so does the very next Status.
+  cond = RuntimeReady(stub.get());
+  ASSERT_TRUE(cond.ok()) << cond.status();
+  EXPECT_TRUE(cond->status()) << cond->message();
   // Versioned calls work again (the API version is renegotiated).
   s = stub->Version(Ctx().get(), {}, &version);
   EXPECT_TRUE(s.ok()) << s.error_message();
@@ -85,7 +79,11 @@ TEST(DockerRestartTest, HungDockerdTurnsNotReadyWithinTheBound) {
   const std::string fake = dir.path() + "/hung.sock";
   DaemonProcess hung(
       {"socat", "UNIX-LISTEN:" + fake + ",fork", "EXEC:sleep 600"});
-  for (int i = 0; i < 100 && access(fake.c_str(), F_OK) != 0; ++i) {
+  // Without the socket the ping would fail at once and prove nothing.
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (access(fake.c_str(), F_OK) != 0) {
+    ASSERT_LT(absl::Now(), give_up) << "socat never listened\n"
+                                    << hung.Output();
     absl::SleepFor(absl::Milliseconds(20));
   }
   const std::string socket = dir.path() + "/cri.sock";
@@ -95,12 +93,26 @@ TEST(DockerRestartTest, HungDockerdTurnsNotReadyWithinTheBound) {
   ASSERT_TRUE(WaitUntilServing("unix://" + socket, absl::Seconds(20)).ok())
       << daemon->Output();
   auto stub = v1::RuntimeService::NewStub(Dial("unix://" + socket));
-  const absl::Time start = absl::Now();
-  absl::StatusOr<v1::RuntimeCondition> cond = RuntimeReady(stub.get());
-  const absl::Duration took = absl::Now() - start;
-  ASSERT_TRUE(cond.ok()) << cond.status();
-  EXPECT_FALSE(cond->status());
-  EXPECT_LE(took, absl::Seconds(2)) << "Status must not hang on dockerd";
+  // Each call pays the 1 s ping bound. The quickest of three must stay
+  // within 2 s: a thread descheduled once cannot fail that, while a
+  // longer or missing bound fails every call (a Status that waits on
+  // dockerd runs into the 30 s deadline set here).
+  absl::Duration quickest = absl::InfiniteDuration();
+  for (int i = 0; i < 3; ++i) {
+    const absl::Time start = absl::Now();
+    v1::StatusResponse resp;
+    grpc::Status s = stub->Status(Ctx(absl::Seconds(30)).get(), {}, &resp);
+    const absl::Duration took = absl::Now() - start;
+    ASSERT_TRUE(s.ok()) << "Status must not hang on dockerd: "
+                        << s.error_message();
+    bool ready = true;
+    for (const auto& c : resp.status().conditions()) {
+      if (c.type() == "RuntimeReady") ready = c.status();
+    }
+    EXPECT_FALSE(ready);
+    quickest = std::min(quickest, took);
+  }
+  EXPECT_LE(quickest, absl::Seconds(2)) << "Status must not hang on dockerd";
 }
 
 }  // namespace

@@ -40,6 +40,11 @@ int TimedOutExecs() {
   return env != nullptr && atoi(env) > 0 ? atoi(env) : 100;
 }
 constexpr int kParallel = 10;
+// Every timed-out exec here runs `sleep 30`: a product that failed to kill
+// it would leave it running for ~30 s, one that waited for it would take
+// ~30 s to answer. The bounds below sit well clear of both the right
+// behaviour on a loaded machine and that.
+constexpr absl::Duration kMuchLessThanTheSleep = absl::Seconds(15);
 
 // Pids of the host's processes running `argv` (as /proc/<pid>/cmdline has
 // it) in the cgroup of the container with ID `container_id`.
@@ -63,6 +68,19 @@ std::vector<int> ProcessesIn(const std::string& container_id,
   }
   closedir(dir);
   return out;
+}
+
+// True once no process runs `argv` in the container. A SIGKILLed process
+// leaves /proc a moment after the kill, later on a loaded machine, so
+// this polls -- briefly next to the `sleep 30` a missed kill leaves.
+bool GoneFrom(const std::string& container_id,
+              const std::vector<std::string>& argv) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!ProcessesIn(container_id, argv).empty()) {
+    if (absl::Now() > give_up) return false;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
 }
 
 class ExecSyncTest : public testing::Test {
@@ -161,10 +179,17 @@ TEST_F(ExecSyncTest, TimeoutKillsTheCommandAndIsDeadlineExceeded) {
   const absl::Time start = absl::Now();
   v1::ExecSyncResponse resp;
   grpc::Status s;
-  std::thread exec([&] { s = Exec(container_, {"sleep", "30"}, 1, &resp); });
-  // The scan below sees the command while it runs.
+  std::atomic<bool> done{false};
+  // 3 s: docker may take a second or two to start the exec on a loaded
+  // machine, and the scan below must get to see it running.
+  std::thread exec([&] {
+    s = Exec(container_, {"sleep", "30"}, 3, &resp);
+    done = true;
+  });
+  // The scan below sees the command while it runs (so that its coming up
+  // empty afterwards means something).
   bool seen = false;
-  while (!seen && absl::Now() < start + absl::Milliseconds(900)) {
+  while (!seen && !done) {
     seen = !ProcessesIn(container_, {"sleep", "30"}).empty();
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -173,12 +198,11 @@ TEST_F(ExecSyncTest, TimeoutKillsTheCommandAndIsDeadlineExceeded) {
   EXPECT_TRUE(seen) << "the scan never saw sleep 30 running";
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
       << s.error_message();
-  EXPECT_TRUE(absl::StrContains(s.error_message(), "timed out after 1s"))
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "timed out after 3s"))
       << s.error_message();
-  EXPECT_GE(took, absl::Seconds(1));
-  EXPECT_LT(took, absl::Seconds(3));
-  EXPECT_TRUE(ProcessesIn(container_, {"sleep", "30"}).empty())
-      << daemon_->Output();
+  EXPECT_GE(took, absl::Seconds(3));
+  EXPECT_LT(took, kMuchLessThanTheSleep);
+  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << daemon_->Output();
   RecordProperty("timed_out_exec_ms",
                  static_cast<int>(absl::ToInt64Milliseconds(took)));
 }
@@ -186,12 +210,16 @@ TEST_F(ExecSyncTest, TimeoutKillsTheCommandAndIsDeadlineExceeded) {
 TEST_F(ExecSyncTest, ChildrenHoldingTheOutputAreKilledToo) {
   // sh exits at once, but its background sleep keeps the output open.
   v1::ExecSyncResponse resp;
+  const absl::Time start = absl::Now();
   grpc::Status s =
       Exec(container_, {"sh", "-c", "sleep 30 & echo started"}, 2, &resp);
+  // The shim's own timeout, not the call's deadline after `sleep` ended.
+  EXPECT_LT(absl::Now() - start, kMuchLessThanTheSleep);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
       << s.error_message();
-  EXPECT_TRUE(ProcessesIn(container_, {"sleep", "30"}).empty())
-      << daemon_->Output();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "timed out after 2s"))
+      << s.error_message();
+  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << daemon_->Output();
 }
 
 TEST_F(ExecSyncTest, ManyTimedOutExecsLeaveNoProcessBehind) {
@@ -223,13 +251,18 @@ TEST_F(ExecSyncTest, ManyTimedOutExecsLeaveNoProcessBehind) {
   for (std::thread& t : workers) t.join();
   const absl::Duration total = absl::Now() - start;
   EXPECT_EQ(deadline_exceeded, count) << absl::StrJoin(other_errors, "\n");
-  EXPECT_TRUE(ProcessesIn(container_, {"sleep", "30"}).empty())
-      << daemon_->Output();
-  EXPECT_LT(slowest, absl::Seconds(5));
-  // Every one was killed by the shim itself, none refused or left running.
+  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << daemon_->Output();
+  // One call: its 1 s timeout, the kill (the shim waits up to 2 s for
+  // docker to see it) and docker's round trips, slower under load. Calls
+  // the shim made wait for one another would take 10 s and more.
+  EXPECT_LT(slowest, absl::Seconds(9));
+  // Every one was killed by the shim itself, none refused or left running
+  // (GoneFrom above) or never found to kill. Not checked: the shim's
+  // "still running after 2s (N process(es) killed)", which only says that
+  // docker, slow on a loaded machine, had not yet seen a killed exec exit.
   const std::string log = daemon_->Output();
   for (const char* trouble :
-       {"not killing", "cannot kill", "still running", "still not started"}) {
+       {"not killing", "cannot kill", "still not started"}) {
     EXPECT_FALSE(absl::StrContains(log, trouble)) << trouble << "\n" << log;
   }
   RecordProperty("total_ms",

@@ -3,6 +3,7 @@
 // line docker splits into 16 KiB pieces) into a CRI log file, through a
 // kubelet-style rotation (rename + Reopen) and a restart of the copy.
 // Uses CurlDockerClient directly, not the CRI verbs.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,7 +33,9 @@ constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusyboxRepo[] = "localhost:5000/busybox";
 constexpr char kBusyboxTag[] = "1.36";
 
-// 20 stdout and 20 stderr lines over ~1 s, the 40 KiB line, two more.
+// 20 stdout and 20 stderr lines over ~1 s, the 40 KiB line, then, once
+// the test opens the gate (a file in the mounted /gate), two more: a test
+// that must act while the container still runs opens it afterwards.
 constexpr char kScript[] = R"(i=0
 while [ $i -lt 20 ]; do
   echo "out $i"
@@ -41,6 +44,7 @@ while [ $i -lt 20 ]; do
   sleep 0.05
 done
 i=0; while [ $i -lt 4096 ]; do printf 'x%09d' $i; i=$((i+1)); done; echo
+while [ ! -e /gate/open ]; do sleep 0.05; done
 echo "out end"
 echo "err end" >&2
 )";
@@ -96,6 +100,9 @@ std::vector<std::string> Expected(const char* stream) {
   return want;
 }
 
+// Generous for a loaded machine; what is awaited takes about a second.
+constexpr absl::Duration kPatience = absl::Seconds(60);
+
 template <typename F>
 bool Eventually(F done, absl::Duration timeout) {
   const absl::Time give_up = In(timeout);
@@ -115,14 +122,15 @@ class LogsTest : public testing::Test {
     ASSERT_TRUE(client.ok()) << client.status();
     docker_ = std::move(*client);
     const std::string image = absl::StrCat(kBusyboxRepo, ":", kBusyboxTag);
-    pulled_ = !docker_->InspectImage(image, In(absl::Seconds(10))).ok();
-    if (pulled_) {
+    if (!docker_->InspectImage(image, In(absl::Seconds(10))).ok()) {
       docker::PullOptions pull;
       pull.image = kBusyboxRepo;
       pull.tag = kBusyboxTag;
       ASSERT_TRUE(docker_->PullImage(pull, In(absl::Minutes(2))).ok());
     }
     log_path_ = dir_.path() + "/pods/ns_pod_uid/app/0.log";
+    gate_ = dir_.path() + "/gate";
+    ASSERT_EQ(mkdir(gate_.c_str(), 0755), 0);
   }
 
   void TearDown() override {
@@ -131,10 +139,7 @@ class LogsTest : public testing::Test {
       EXPECT_TRUE(
           docker_->RemoveContainer(id, true, true, In(absl::Seconds(30))).ok());
     }
-    if (pulled_) {
-      (void)docker_->RemoveImage(absl::StrCat(kBusyboxRepo, ":", kBusyboxTag),
-                                 false, In(absl::Seconds(30)));
-    }
+    // The pulled image stays: tests running beside this one use it.
   }
 
   // Creates and starts the script's container; returns its ID.
@@ -146,6 +151,11 @@ class LogsTest : public testing::Test {
     config.cmd = std::vector<std::string>{"sh", "-c", kScript};
     config.tty = tty;
     config.log_driver = "json-file";
+    docker::BindMount gate;
+    gate.source = gate_;
+    gate.target = "/gate";
+    gate.read_only = true;
+    config.mounts.push_back(gate);
     absl::StatusOr<std::string> id =
         docker_->CreateContainer(config, In(absl::Seconds(30)));
     EXPECT_TRUE(id.ok()) << id.status();
@@ -156,6 +166,9 @@ class LogsTest : public testing::Test {
     return *id;
   }
 
+  // Lets the script print its last two lines.
+  void OpenGate() { std::ofstream(gate_ + "/open").put('\n'); }
+
   void NewManager() {
     manager_.reset();
     manager_ = std::make_unique<logs::ContainerLogManager>(docker_.get());
@@ -165,8 +178,8 @@ class LogsTest : public testing::Test {
   std::unique_ptr<docker::CurlDockerClient> docker_;
   std::unique_ptr<logs::ContainerLogManager> manager_;
   std::vector<std::string> containers_;
-  bool pulled_ = false;
   std::string log_path_;
+  std::string gate_;  // mounted at /gate in the script's containers
 };
 
 TEST_F(LogsTest, OutputLandsInTheCriFileThroughARotation) {
@@ -174,15 +187,18 @@ TEST_F(LogsTest, OutputLandsInTheCriFileThroughARotation) {
   const std::string id = Run(/*tty=*/false);
   ASSERT_FALSE(id.empty());
   ASSERT_TRUE(manager_->Start(id, log_path_, false).ok());
-  // Rotate like kubelet while the container prints.
-  ASSERT_TRUE(Eventually([&] { return CountLines(log_path_) >= 10; },
-                         absl::Seconds(20)));
+  // Rotate like kubelet while the container prints. It cannot finish
+  // first: the gate holds its last lines (and it) until after the Reopen.
+  ASSERT_TRUE(
+      Eventually([&] { return CountLines(log_path_) >= 10; }, kPatience))
+      << "the copy never got going: " << ReadFile(log_path_);
   const std::string rotated = log_path_ + ".20240101-000000";
   ASSERT_EQ(std::rename(log_path_.c_str(), rotated.c_str()), 0);
   ASSERT_TRUE(manager_->Reopen(id).ok());
+  OpenGate();
   // The container exits; the copy ends by itself.
-  ASSERT_TRUE(
-      Eventually([&] { return !manager_->IsCopying(id); }, absl::Seconds(30)));
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id); }, kPatience))
+      << "the copy never ended";
   EXPECT_EQ(manager_->Reopen(id).code(), absl::StatusCode::kNotFound);
 
   const std::string before = ReadFile(rotated);
@@ -199,11 +215,12 @@ TEST_F(LogsTest, OutputLandsInTheCriFileThroughARotation) {
 
 TEST_F(LogsTest, TtyOutputIsOneStreamWithTheLongLineReassembled) {
   NewManager();
+  OpenGate();
   const std::string id = Run(/*tty=*/true);
   ASSERT_FALSE(id.empty());
   ASSERT_TRUE(manager_->Start(id, log_path_, true).ok());
-  ASSERT_TRUE(
-      Eventually([&] { return !manager_->IsCopying(id); }, absl::Seconds(30)));
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id); }, kPatience))
+      << "the copy never ended";
   const Reassembled got = Reassemble(ReadFile(log_path_));
   ASSERT_TRUE(got.ok);
   ASSERT_EQ(got.lines.size(), 1u);
@@ -221,14 +238,17 @@ TEST_F(LogsTest, RestartedCopyNeitherLosesNorRepeats) {
   const std::string id = Run(/*tty=*/false);
   ASSERT_FALSE(id.empty());
   ASSERT_TRUE(manager_->Start(id, log_path_, false).ok());
-  ASSERT_TRUE(Eventually([&] { return CountLines(log_path_) >= 8; },
-                         absl::Seconds(20)));
+  ASSERT_TRUE(Eventually([&] { return CountLines(log_path_) >= 8; }, kPatience))
+      << "the copy never got going: " << ReadFile(log_path_);
   manager_.reset();  // the shim stops while the container prints on
+  // (However much it prints meanwhile, the checks below hold; the gate
+  // keeps it running until the copy has restarted.)
   absl::SleepFor(absl::Milliseconds(300));
   NewManager();
   ASSERT_TRUE(manager_->Start(id, log_path_, false).ok());
-  ASSERT_TRUE(
-      Eventually([&] { return !manager_->IsCopying(id); }, absl::Seconds(30)));
+  OpenGate();
+  ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id); }, kPatience))
+      << "the copy never ended";
   const Reassembled got = Reassemble(ReadFile(log_path_));
   ASSERT_TRUE(got.ok);
   EXPECT_EQ(got.lines.at("stdout"), Expected("out"));

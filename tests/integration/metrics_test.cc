@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cri_daemon.h"
 #include "tests/integration/private_dockerd.h"
@@ -63,6 +64,19 @@ std::string HttpGet(int port, const std::string& path) {
   return reply;
 }
 
+// The first answer of 127.0.0.1:port/metrics. The daemon opens the
+// metrics endpoint just after the CRI socket StartCriDaemon waits for, so
+// the first attempts may find nothing listening yet.
+std::string FirstScrape(int port) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  std::string reply = HttpGet(port, "/metrics");
+  while (reply.empty() && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(50));
+    reply = HttpGet(port, "/metrics");
+  }
+  return reply;
+}
+
 // The value of the sample line starting with `series` ("name{labels}"),
 // or -1 when there is none.
 double Value(const std::string& text, const std::string& series) {
@@ -96,7 +110,7 @@ TEST_F(MetricsTest, ScrapeCountsCriCallsDockerCallsAndProcess) {
   auto daemon = StartCriDaemon(
       dir_.path(), {"--metrics-bind-addr", absl::StrCat("127.0.0.1:", port)});
   ASSERT_TRUE(daemon.ok()) << daemon.status();
-  const std::string before = HttpGet(port, "/metrics");
+  const std::string before = FirstScrape(port);
   ASSERT_TRUE(absl::StartsWith(before, "HTTP/1.1 200 OK\r\n")) << before;
   EXPECT_TRUE(absl::StrContains(
       before, "Content-Type: text/plain; version=0.0.4; charset=utf-8"));

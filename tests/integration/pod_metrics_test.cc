@@ -3,6 +3,7 @@
 // CPU and holds memory, checked against the cgroup files this test reads
 // itself.
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -30,6 +31,10 @@ constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
 constexpr uint64_t kMB = 1000 * 1000;
+// How much CPU the hog burns before it settles down.
+constexpr uint64_t kBurnSeconds = 2;
+// Generous for a loaded machine.
+constexpr absl::Duration kPatience = absl::Seconds(60);
 
 // The working set of cgroup `path` (cgroupfs layout), as kubelet
 // defines it: usage minus inactive file pages.
@@ -54,6 +59,26 @@ uint64_t WorkingSet(const std::string& path) {
   return usage > inactive ? usage - inactive : 0;
 }
 
+// The CPU time cgroup `path` (cgroupfs layout) has used, in ns.
+uint64_t CpuNanos(const std::string& path) {
+  const bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+  uint64_t v = 0;
+  if (!v2) {
+    absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(absl::StrCat(
+                         kCgroupRoot, "/cpuacct", path, "/cpuacct.usage"))),
+                     &v);
+    return v;
+  }
+  for (absl::string_view line :
+       absl::StrSplit(ReadFile(kCgroupRoot + path + "/cpu.stat"), '\n')) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
+    if (f.size() == 2 && f[0] == "usage_usec" && absl::SimpleAtoi(f[1], &v)) {
+      return v * 1000;
+    }
+  }
+  return 0;
+}
+
 using Samples = std::map<std::string, const v1::Metric*>;  // by name
 
 class PodMetricsTest : public testing::Test {
@@ -61,6 +86,7 @@ class PodMetricsTest : public testing::Test {
   void SetUp() override {
     ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
     log_dir_ = dir_.path() + "/pods";
+    ASSERT_EQ(mkdir(gate_.c_str(), 0755), 0);
     absl::StatusOr<CriDaemon> daemon = StartCriDaemon(dir_.path());
     ASSERT_TRUE(daemon.ok()) << daemon.status();
     cri_ = *std::move(daemon);
@@ -109,6 +135,10 @@ class PodMetricsTest : public testing::Test {
     c->add_args("-c");
     c->add_args(sh);
     c->set_log_path("hog.log");
+    auto* gate = c->add_mounts();
+    gate->set_host_path(gate_);
+    gate->set_container_path("/gate");
+    gate->set_readonly(true);
     *create.mutable_sandbox_config() = config_;
     v1::CreateContainerResponse created;
     s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(), create,
@@ -122,17 +152,30 @@ class PodMetricsTest : public testing::Test {
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
   bool WaitForLog(const std::string& marker) {
-    for (int i = 0; i < 200; ++i) {
-      if (absl::StrContains(ReadFile(log_dir_ + "/hog.log"), marker)) {
-        return true;
-      }
+    const absl::Time give_up = absl::Now() + kPatience;
+    while (!absl::StrContains(ReadFile(log_dir_ + "/hog.log"), marker)) {
+      if (absl::Now() > give_up) return false;
       absl::SleepFor(absl::Milliseconds(100));
     }
-    return false;
+    return true;
+  }
+  // Waits until the container has used `seconds` of CPU (by its cgroup),
+  // then opens the gate (a file in the mounted /gate) that ends its
+  // burning. A fixed burn time would give less CPU on a busy machine.
+  bool BurnFor(uint64_t seconds) {
+    const std::string cg = absl::StrCat(cgroup_, "/", container_);
+    const absl::Time give_up = absl::Now() + kPatience;
+    while (CpuNanos(cg) < seconds * 1'000'000'000) {
+      if (absl::Now() > give_up) return false;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    std::ofstream(gate_ + "/burnt").put('\n');
+    return true;
   }
 
   ScratchDir dir_;
   std::string log_dir_;
+  const std::string gate_ = dir_.path() + "/gate";
   const std::string cgroup_ = absl::StrCat("/crid-metrics-", getpid());
   v1::PodSandboxConfig config_;
   std::string pod_, container_;
@@ -142,10 +185,12 @@ class PodMetricsTest : public testing::Test {
 
 TEST_F(PodMetricsTest, PodMetricsFromTheCgroupsAndStreamingStats) {
   RunPodWith(
-      "timeout 2 sh -c 'while :; do :; done'; "
+      "while [ ! -e /gate/burnt ]; do :; done; "
       "x=$(head -c 20000000 /dev/zero | tr '\\000' a); echo held; "
       "sleep 60; echo ${#x}");
   ASSERT_FALSE(container_.empty());
+  ASSERT_TRUE(BurnFor(kBurnSeconds))
+      << "the hog never burnt " << kBurnSeconds << " s of CPU";
   ASSERT_TRUE(WaitForLog("held")) << "the hog never got going";
 
   v1::ListMetricDescriptorsResponse descriptors;
@@ -178,7 +223,7 @@ TEST_F(PodMetricsTest, PodMetricsFromTheCgroupsAndStreamingStats) {
   }
   ASSERT_EQ(c.count("container_cpu_usage_seconds_total"), 1u);
   const v1::Metric& cpu = *c["container_cpu_usage_seconds_total"];
-  EXPECT_GE(cpu.value().value(), 1u) << "burnt 2 s";
+  EXPECT_GE(cpu.value().value(), kBurnSeconds) << "burnt that much";
   EXPECT_LE(cpu.value().value(), 10u);
   EXPECT_EQ(cpu.metric_type(), v1::COUNTER);
   EXPECT_EQ(cpu.label_values(0), "metered");

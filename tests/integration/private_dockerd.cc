@@ -24,7 +24,9 @@ std::string DockerRequest(const std::string& socket_path,
                           const std::string& body) {
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return "";
-  timeval tv{5, 0};
+  // Generous: a docker busy with other tests' containers may take seconds
+  // to answer, and a cut-off reply would fail the test that asked.
+  timeval tv{30, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;

@@ -75,6 +75,19 @@ std::string HttpGet(const std::string& ip, int port) {
   return out;
 }
 
+// HttpGet until the reply contains `want`; the last reply. The server in
+// the pod may take a while to come up on a loaded machine.
+std::string HttpGetUntil(const std::string& ip, int port,
+                         const std::string& want) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  std::string got = HttpGet(ip, port);
+  while (!absl::StrContains(got, want) && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(100));
+    got = HttpGet(ip, port);
+  }
+  return got;
+}
+
 class SandboxTest : public testing::Test {
  protected:
   void SetUp() override {
@@ -248,15 +261,11 @@ TEST_F(SandboxTest, HostPortIsReachableOnLoopback) {
            "exec httpd -f -p 8080 -h /www");
   const std::string pod_ip = Status(id).network().ip();
   // The pod itself (it is ours), then the hostPort on loopback.
-  std::string direct, via_host_port;
-  for (int i = 0; i < 50 && !absl::StrContains(direct, "crid-pod-says-hi");
-       ++i) {
-    absl::SleepFor(absl::Milliseconds(100));
-    direct = HttpGet(pod_ip, 8080);
-  }
+  const std::string direct = HttpGetUntil(pod_ip, 8080, "crid-pod-says-hi");
   EXPECT_TRUE(absl::StrContains(direct, "crid-pod-says-hi"))
       << "pod " << pod_ip << ":8080 said: " << direct;
-  via_host_port = HttpGet("127.0.0.1", host_port);
+  const std::string via_host_port =
+      HttpGetUntil("127.0.0.1", host_port, "crid-pod-says-hi");
   EXPECT_TRUE(absl::StrContains(via_host_port, "crid-pod-says-hi"))
       << "hostPort 127.0.0.1:" << host_port << " said: " << via_host_port;
 }
@@ -282,11 +291,8 @@ TEST_F(SandboxTest, NoOpModeUsesDockersBridgeAndPublishesHostPorts) {
   RunInPod(id,
            "mkdir -p /www && echo crid-bridge-pod > /www/index.html && "
            "exec httpd -f -p 8080 -h /www");
-  std::string got;
-  for (int i = 0; i < 50 && !absl::StrContains(got, "crid-bridge-pod"); ++i) {
-    absl::SleepFor(absl::Milliseconds(100));
-    got = HttpGet("127.0.0.1", host_port);
-  }
+  const std::string got =
+      HttpGetUntil("127.0.0.1", host_port, "crid-bridge-pod");
   EXPECT_TRUE(absl::StrContains(got, "crid-bridge-pod"))
       << "hostPort 127.0.0.1:" << host_port << " via docker: " << got;
 }

@@ -30,6 +30,10 @@ constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
 constexpr uint64_t kMB = 1000 * 1000;
+// How much CPU the burner uses before it idles.
+constexpr uint64_t kBurnNanos = 1'000'000'000;
+// Generous for a loaded machine.
+constexpr absl::Duration kPatience = absl::Seconds(60);
 
 bool IsCgroupV2() {
   return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
@@ -84,6 +88,8 @@ class StatsTest : public testing::Test {
   void SetUp() override {
     ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
     log_dir_ = dir_.path() + "/pods";
+    gate_ = dir_.path() + "/gate";
+    ASSERT_EQ(mkdir(gate_.c_str(), 0755), 0);
     absl::StatusOr<CriDaemon> daemon = StartCriDaemon(dir_.path());
     ASSERT_TRUE(daemon.ok()) << daemon.status();
     cri_ = *std::move(daemon);
@@ -131,7 +137,8 @@ class StatsTest : public testing::Test {
     pods_[resp.pod_sandbox_id()] = name;
     return resp.pod_sandbox_id();
   }
-  // Creates and starts container `name` running `sh -c <sh>`.
+  // Creates and starts container `name` running `sh -c <sh>`, with the
+  // gate directory mounted at /gate.
   std::string Start(const std::string& pod, const std::string& name,
                     const std::string& sh) {
     v1::CreateContainerRequest create;
@@ -144,6 +151,10 @@ class StatsTest : public testing::Test {
     c->add_args(sh);
     c->set_log_path(name + ".log");
     (*c->mutable_labels())["role"] = name;
+    auto* gate = c->add_mounts();
+    gate->set_host_path(gate_);
+    gate->set_container_path("/gate");
+    gate->set_readonly(true);
     *create.mutable_sandbox_config() = configs_[pods_[pod]];
     v1::CreateContainerResponse created;
     grpc::Status s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(),
@@ -158,13 +169,26 @@ class StatsTest : public testing::Test {
     return created.container_id();
   }
   bool WaitForLog(const std::string& name, const std::string& marker) {
-    for (int i = 0; i < 200; ++i) {
-      if (absl::StrContains(ReadFile(log_dir_ + "/" + name + ".log"), marker)) {
-        return true;
-      }
+    const absl::Time give_up = absl::Now() + kPatience;
+    while (
+        !absl::StrContains(ReadFile(log_dir_ + "/" + name + ".log"), marker)) {
+      if (absl::Now() > give_up) return false;
       absl::SleepFor(absl::Milliseconds(100));
     }
-    return false;
+    return true;
+  }
+  // Waits until cgroup `path` has used `nanos` of CPU, then opens the gate
+  // (creates /gate/`gate`). Burning for a fixed time instead would give
+  // less CPU on a busy machine.
+  bool BurnUntil(const std::string& path, uint64_t nanos,
+                 const std::string& gate) {
+    const absl::Time give_up = absl::Now() + kPatience;
+    while (ReadCgroup(path).cpu_nanos < nanos) {
+      if (absl::Now() > give_up) return false;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    std::ofstream(gate_ + "/" + gate).put('\n');
+    return true;
   }
   v1::ContainerStats Stats(const std::string& id) {
     v1::ContainerStatsRequest req;
@@ -193,6 +217,7 @@ class StatsTest : public testing::Test {
 
   ScratchDir dir_;
   std::string socket_, log_dir_;
+  std::string gate_;        // mounted at /gate in every container
   std::string pod_cgroup_;  // e.g. "/crid-stats-123", removed at the end
   std::map<std::string, v1::PodSandboxConfig> configs_;  // by pod name
   std::map<std::string, std::string> pods_;  // sandbox ID -> pod name
@@ -217,10 +242,12 @@ TEST_F(StatsTest, ContainersAndPodFromTheirCgroups) {
   ASSERT_TRUE(WaitForLog("mem", "held")) << "memory hog never got going";
   const std::string burner =
       Start(pod, "burner",
-            "timeout 1 sh -c 'while :; do :; done'; echo burnt; sleep 30");
-  ASSERT_TRUE(WaitForLog("burner", "burnt"));
+            "while [ ! -e /gate/burnt ]; do :; done; echo burnt; sleep 30");
   const std::string mem_cg = absl::StrCat(pod_cgroup_, "/", mem);
   const std::string burner_cg = absl::StrCat(pod_cgroup_, "/", burner);
+  ASSERT_TRUE(BurnUntil(burner_cg, kBurnNanos, "burnt"))
+      << "the burner never used " << kBurnNanos << " ns of CPU";
+  ASSERT_TRUE(WaitForLog("burner", "burnt"));
 
   // Memory: the working set as the cgroup files give it.
   const Independent mem_before = ReadCgroup(mem_cg);
@@ -242,13 +269,13 @@ TEST_F(StatsTest, ContainersAndPodFromTheirCgroups) {
   EXPECT_FALSE(m.memory().has_available_bytes()) << "no limit set";
   EXPECT_GT(m.memory().timestamp(), 0);
 
-  // CPU: at least the burnt second, between two readings of the file.
+  // CPU: at least what was burnt, between two readings of the file.
   const Independent burn_before = ReadCgroup(burner_cg);
   v1::ContainerStats b = Stats(burner);
   const Independent burn_after = ReadCgroup(burner_cg);
   ASSERT_TRUE(b.has_cpu());
   const uint64_t cpu = b.cpu().usage_core_nano_seconds().value();
-  EXPECT_GE(cpu, 500'000'000u);
+  EXPECT_GE(cpu, kBurnNanos);
   EXPECT_GE(cpu, burn_before.cpu_nanos);
   EXPECT_LE(cpu, burn_after.cpu_nanos);
   EXPECT_FALSE(b.cpu().has_usage_nano_cores()) << "first reading";
@@ -300,12 +327,15 @@ TEST_F(StatsTest, ContainersAndPodFromTheirCgroups) {
   EXPECT_EQ(listed.stats(0).attributes().id(), pod);
   EXPECT_EQ(listed.stats(0).linux().containers_size(), 2);
 
-  // The writable layer, from docker's disk usage in the background.
-  for (int i = 0; i < 100 && !m.has_writable_layer(); ++i) {
+  // The writable layer, from docker's disk usage in the background (a
+  // docker busy with many containers answers slowly; a failed round is
+  // retried 30 s later).
+  const absl::Time give_up = absl::Now() + absl::Seconds(90);
+  while (!m.has_writable_layer() && absl::Now() < give_up) {
     absl::SleepFor(absl::Milliseconds(100));
     m = Stats(mem);
   }
-  ASSERT_TRUE(m.has_writable_layer());
+  ASSERT_TRUE(m.has_writable_layer()) << "no writable-layer figure came";
   EXPECT_GE(m.writable_layer().used_bytes().value(), 3'000'000u);
   EXPECT_FALSE(m.writable_layer().fs_id().mountpoint().empty());
 }
@@ -314,7 +344,7 @@ TEST_F(StatsTest, PodWithoutCgroupParentAddsUpItsContainers) {
   const std::string pod = RunPod("plain", "");
   ASSERT_FALSE(pod.empty());
   const std::string c = Start(pod, "sleeper", "echo up; sleep 30");
-  ASSERT_TRUE(WaitForLog("sleeper", "up"));
+  ASSERT_TRUE(WaitForLog("sleeper", "up")) << "the sleeper never got going";
   v1::PodSandboxStats p = PodStats(pod);
   const v1::LinuxPodSandboxStats& l = p.linux();
   ASSERT_EQ(l.containers_size(), 1);
