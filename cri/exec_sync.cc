@@ -8,7 +8,8 @@
 // expiry, or when the client goes away, the exec's processes are killed
 // (see exec_process.h: docker would leave them running) and the call
 // fails with DeadlineExceeded -- kubelet turns exactly that code into a
-// probe timeout -- or Cancelled.
+// probe timeout -- or Cancelled. An exec docker has not started 2 s after
+// that is handed to LateExecReaper, which kills it once it starts.
 //
 // Output: each stream keeps its first 16 MiB; the rest is read and dropped
 // (the process must not block on a full pipe) with a warning. That is the
@@ -27,6 +28,7 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "cri/exec_process.h"
+#include "cri/exec_reaper.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {
@@ -65,8 +67,9 @@ absl::Duration Backoff(absl::Duration d) {
 // to report it exited. The process may not even have started yet when the
 // stream was given up (docker goes on starting it), so the pid is awaited
 // too. Best effort: failures are logged; the caller fails the call anyway.
-void KillExec(docker::DockerClient* docker, const std::string& exec_id,
-              const docker::ContainerInspect& c, absl::Duration created_after) {
+void KillExec(docker::DockerClient* docker, LateExecReaper* late,
+              const std::string& exec_id, const docker::ContainerInspect& c,
+              absl::Duration created_after) {
   const absl::Time give_up = absl::Now() + kKillWait;
   bool signalled = false;
   int killed = 0;
@@ -97,14 +100,19 @@ void KillExec(docker::DockerClient* docker, const std::string& exec_id,
       continue;  // see at once whether docker noticed
     }
     if (!e->running && e->exit_code.has_value()) return;
+    if (!signalled && absl::Now() + pause > give_up) {
+      // Docker is still starting it; it must not run unkilled once it has.
+      LOG(INFO) << "timed-out exec " << exec_id << " in container " << c.name
+                << " not started after " << absl::FormatDuration(kKillWait)
+                << "; it is killed once docker starts it";
+      late->Watch(exec_id, c.name, {0, c.state.pid, created_after});
+      return;
+    }
     if (absl::Now() + pause > give_up) {
       LOG(WARNING) << "timed-out exec " << exec_id << " (pid " << e->pid
-                   << ") in container " << c.name << " still "
-                   << (signalled ? "running" : "not started") << " after "
-                   << absl::FormatDuration(kKillWait) << " ("
-                   << (signalled ? absl::StrCat(killed, " process(es) killed")
-                                 : std::string("nothing to kill"))
-                   << ")";
+                   << ") in container " << c.name << " still running after "
+                   << absl::FormatDuration(kKillWait) << " (" << killed
+                   << " process(es) killed)";
       return;
     }
     absl::SleepFor(pause);
@@ -184,12 +192,13 @@ absl::StatusOr<v1::ExecSyncResponse> RuntimeService::ExecSync(
   } else if (!absl::IsDeadlineExceeded(run) && !absl::IsCancelled(run)) {
     // The stream broke (docker restarted, garbage on the wire): whatever
     // runs is left to nobody. NotFound: the exec never started.
-    if (!absl::IsNotFound(run)) KillExec(docker_, *exec_id, c, created_after);
+    if (!absl::IsNotFound(run))
+      KillExec(docker_, late_execs_.get(), *exec_id, c, created_after);
     return absl::Status(run.code(), absl::StrCat("running exec in container ",
                                                  c.name, ": ", run.message()));
   }
   if (!exit_code.has_value()) {
-    KillExec(docker_, *exec_id, c, created_after);
+    KillExec(docker_, late_execs_.get(), *exec_id, c, created_after);
     if (ctx.IsCancelled()) {
       return absl::CancelledError(
           "ExecSync cancelled by the client; the command was killed");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "cri/exec_reaper.h"
+
 namespace cri_dockerd {
 
 RuntimeService::RuntimeService(docker::DockerClient* docker,
@@ -21,6 +23,7 @@ RuntimeService::RuntimeService(docker::DockerClient* docker,
       logs_(logs),
       stats_(
           std::make_unique<stats::Collector>(docker, std::move(stats_options))),
+      late_execs_(std::make_unique<LateExecReaper>(docker)),
       events_(std::make_unique<events::ContainerEventSource>(
           docker,
           [this](const events::ContainerChange& change) {

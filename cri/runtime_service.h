@@ -24,6 +24,8 @@
 
 namespace cri_dockerd {
 
+class LateExecReaper;
+
 namespace logs {
 class ContainerLogManager;
 }  // namespace logs
@@ -238,6 +240,8 @@ class RuntimeService {
   logs::ContainerLogManager* const logs_;
   // Caches of the stats verbs (thread-safe itself).
   const std::unique_ptr<stats::Collector> stats_;
+  // Kills timed-out execs that docker starts late (thread-safe itself).
+  const std::unique_ptr<LateExecReaper> late_execs_;
   // Set once before serving.
   streaming::StreamingServer* streaming_ = nullptr;
   // Last: its threads call back into this object, so it goes first.

@@ -255,6 +255,10 @@ class FakeDockerClient : public DockerClient {
     // Reported by InspectExec instead of the real pid when set (to test a
     // caller's guard against a reused pid).
     int reported_pid = 0;
+    // Docker is this slow to start the exec's process (a loaded runc):
+    // until then InspectExec says running with pid 0 and StartExec
+    // streams nothing. Needs runs_for or until_killed.
+    absl::Duration starts_after = absl::ZeroDuration();
   };
   // Scripts execs whose command, joined with ' ', is `cmd`. Unscripted
   // commands behave like docker's exec of a missing binary: "OCI runtime
@@ -262,6 +266,8 @@ class FakeDockerClient : public DockerClient {
   void SetExecScript(const std::string& cmd, FakeExec exec);
   // Every CreateExec call's config, in call order.
   std::vector<ExecCreateConfig> ExecCreateCalls() const;
+  // The IDs of the execs that exist now (sorted).
+  std::vector<std::string> ExecIds() const;
   // Processes of scripted execs that are alive (not yet reaped) now.
   int LiveExecProcesses() const;
 
@@ -407,7 +413,12 @@ class FakeDockerClient : public DockerClient {
     bool running = false;
     std::optional<int> exit_code;
     int pid = 0;  // the real process, while not reaped; else as reported
+    // When the process is due (FakeExec::starts_after), until it is.
+    std::optional<absl::Time> start_at;
   };
+  // Spawns a late exec's process once it is due.
+  absl::Status StartLateExecLocked(FakeExecState& e)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Updates a running exec: reaps its process if it ended.
   void ReapExecLocked(FakeExecState& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Kills and reaps whatever exec processes are left (at destruction).

@@ -76,6 +76,13 @@ std::vector<ExecCreateConfig> FakeDockerClient::ExecCreateCalls() const {
   return exec_create_calls_;
 }
 
+std::vector<std::string> FakeDockerClient::ExecIds() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> ids;
+  for (const auto& [id, e] : execs_) ids.push_back(id);
+  return ids;
+}
+
 int FakeDockerClient::LiveExecProcesses() const {
   absl::MutexLock lock(&mu_);
   int n = 0;
@@ -90,8 +97,23 @@ int FakeDockerClient::LiveExecProcesses() const {
   return n;
 }
 
+absl::Status FakeDockerClient::StartLateExecLocked(FakeExecState& e) {
+  if (!e.start_at.has_value() || absl::Now() < *e.start_at) {
+    return absl::OkStatus();
+  }
+  e.start_at.reset();
+  const pid_t pid =
+      SpawnSleep(e.script.until_killed ? absl::Hours(1) : e.script.runs_for);
+  if (pid < 0) return absl::InternalError("fake docker: cannot spawn sleep");
+  e.pid = pid;
+  exec_children_.pids.insert(pid);
+  return absl::OkStatus();
+}
+
 void FakeDockerClient::ReapExecLocked(FakeExecState& e) {
   if (!e.running) return;
+  (void)StartLateExecLocked(e);
+  if (e.start_at.has_value()) return;                 // not started yet
   if (exec_children_.pids.count(e.pid) == 0) return;  // no process
   int status = 0;
   if (waitpid(e.pid, &status, WNOHANG) != e.pid) return;  // still alive
@@ -160,7 +182,10 @@ absl::Status FakeDockerClient::StartExec(const std::string& exec_id,
       script = e.script;
       e.started = true;
       e.running = true;
-      if (script.until_killed || script.runs_for > absl::ZeroDuration()) {
+      if (script.starts_after > absl::ZeroDuration()) {
+        e.start_at = absl::Now() + script.starts_after;
+      } else if (script.until_killed ||
+                 script.runs_for > absl::ZeroDuration()) {
         const pid_t pid =
             SpawnSleep(script.until_killed ? absl::Hours(1) : script.runs_for);
         if (pid < 0) {
@@ -186,7 +211,8 @@ absl::Status FakeDockerClient::StartExec(const std::string& exec_id,
       if (it == execs_.end()) return absl::OkStatus();
       FakeExecState& e = it->second;
       ReapExecLocked(e);
-      if (e.running && exec_children_.pids.count(e.pid) == 0) {
+      if (e.running && !e.start_at.has_value() &&
+          exec_children_.pids.count(e.pid) == 0) {
         e.running = false;  // no process: done once its output is out
         e.exit_code = e.script.exit_code;
       }

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "cri/exec_process.h"
+#include "tests/poll_until.h"
 #include "tests/unit/cri/pod_fixture.h"
 
 extern char** environ;
@@ -168,10 +170,37 @@ TEST_F(ExecSyncTest, TimeoutKillsTheProcessAndIsDeadlineExceeded) {
   EXPECT_TRUE(absl::StrContains(resp.status().message(), "timed out after 1s"))
       << resp.status();
   EXPECT_GE(took, absl::Seconds(1));
-  EXPECT_LT(took, absl::Seconds(3));
+  // The 1 s timeout, not the call's 20 s deadline (or never).
+  EXPECT_LT(took, absl::Seconds(10));
   EXPECT_EQ(docker_.LiveExecProcesses(), 0) << "the exec's sleep was killed";
   const std::vector<std::string> calls = docker_.Calls();
   EXPECT_NE(std::find(calls.begin(), calls.end(), "InspectExec"), calls.end());
+}
+
+// Docker starts a timed-out exec only after ExecSync stopped waiting for
+// it (a loaded runc): the call still returns at its timeout, and the
+// process is killed once it appears instead of running on unkilled.
+TEST_F(ExecSyncTest, AnExecDockerStartsLateIsKilledOnceStarted) {
+  FakeDockerClient::FakeExec script;
+  script.until_killed = true;
+  script.starts_after = absl::Seconds(4);
+  docker_.SetExecScript("late", script);
+  auto resp = Exec({"late"}, /*timeout=*/1);
+  ASSERT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << resp.status();
+  const std::vector<std::string> ids = docker_.ExecIds();
+  ASSERT_EQ(ids.size(), 1u);
+  // Inspecting (as docker would run it) starts the process when it is due;
+  // only a kill ends it.
+  std::optional<int> exit_code;
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    absl::StatusOr<docker::ExecInspect> e =
+        docker_.InspectExec(ids[0], absl::InfiniteFuture());
+    if (e.ok() && !e->running) exit_code = e->exit_code;
+    return exit_code.has_value();
+  })) << "the late exec was never killed";
+  EXPECT_EQ(exit_code, 128 + SIGKILL);
+  EXPECT_EQ(docker_.LiveExecProcesses(), 0);
 }
 
 TEST_F(ExecSyncTest, TheCallsDeadlineAlsoKills) {
@@ -276,17 +305,18 @@ TEST(KillExecProcessesTest, KillsTheWholeSession) {
   absl::SleepFor(absl::Milliseconds(20));
   const pid_t leader = Spawn({"sh", "-c", "sleep 30 & sleep 31 & wait"});
   ASSERT_GT(leader, 0);
-  absl::SleepFor(absl::Milliseconds(200));  // let sh start its children
-  ASSERT_EQ(LiveInSession(leader), 3);
+  ASSERT_TRUE(testing_util::PollUntil([&] {
+    return LiveInSession(leader) == 3;
+  })) << "sh did not start its two children: "
+      << LiveInSession(leader) << " processes in its session";
   absl::StatusOr<int> n = KillExecProcesses({leader, getpid(), before});
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 3);
   waitpid(leader, nullptr, 0);  // the children go to init (or a subreaper)
-  const absl::Time give_up = absl::Now() + absl::Seconds(2);
-  while (LiveInSession(leader) > 0 && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_EQ(LiveInSession(leader), 0);
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    return LiveInSession(leader) == 0;
+  })) << LiveInSession(leader)
+      << " processes of the session still alive";
 }
 
 TEST(KillExecProcessesTest, SparesProcessesOlderThanTheExec) {
