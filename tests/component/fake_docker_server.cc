@@ -436,6 +436,7 @@ bool FakeDockerServer::SendStream(int fd, const FakeResponse& response) {
         WaitFor(-1, piece.delay) == Wake::kStopped) {
       return false;
     }
+    if (piece.before) piece.before();
     if (piece.data.empty()) continue;  // an empty chunk would end the body
     char size[32];
     std::snprintf(size, sizeof(size), "%zx\r\n", piece.data.size());

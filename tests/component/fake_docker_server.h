@@ -62,6 +62,10 @@ struct FakeResponse {
   struct Piece {
     std::string data;
     absl::Duration delay = absl::ZeroDuration();
+    // Called on the connection's thread after `delay`, just before the
+    // piece goes out: a test may block in it to order the piece after
+    // something the client does (with a timeout of its own).
+    std::function<void()> before = nullptr;
   };
   std::vector<Piece> stream = {};
   // After the pieces, send nothing more and keep the connection open

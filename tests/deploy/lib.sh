@@ -39,6 +39,17 @@ check() {
   shift
   if "$@"; then ok "$desc"; else bad "$desc"; fi
 }
+# wait_until SECONDS CMD...: polls CMD (every 0.1 s) until it succeeds;
+# fails if it still does not after SECONDS. For a state another process
+# reaches: allow a slow, busy machine plenty.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    if ((SECONDS >= deadline)); then return 1; fi
+    sleep 0.1
+  done
+}
 # assert_eq DESC GOT WANT
 assert_eq() {
   if [[ $2 == "$3" ]]; then

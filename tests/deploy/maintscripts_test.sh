@@ -49,13 +49,17 @@ run_script() {
   got=$(cat "$calls")
   assert_eq "$*: exit 0" "$rc" 0
 }
+listening() { # someone listens on the CRI socket, as postinst tells it
+  if command -v ss >/dev/null 2>&1; then
+    ss -xlnH | awk '$5 == "/run/cri-dockerd.sock" { found = 1 } END { exit !found }'
+  else
+    test -S /run/cri-dockerd.sock
+  fi
+}
 listen() { # a process serving /run/cri-dockerd.sock
   socat UNIX-LISTEN:/run/cri-dockerd.sock,fork /dev/null &
   listener=$!
-  for _ in $(seq 50); do
-    if [[ -S /run/cri-dockerd.sock ]]; then return; fi
-    sleep 0.1
-  done
+  check "socat listens on /run/cri-dockerd.sock" wait_until 30 listening
 }
 
 section "systemd running, the CRI socket free"
@@ -88,7 +92,7 @@ section "a stale socket file (nobody listening)"
 rm -f /run/cri-dockerd.sock
 socat UNIX-LISTEN:/run/cri-dockerd.sock /dev/null &
 stale=$!
-for _ in $(seq 50); do if [[ -S /run/cri-dockerd.sock ]]; then break; fi; sleep 0.1; done
+wait_until 30 test -S /run/cri-dockerd.sock || true # checked below
 kill -9 "$stale"
 wait "$stale" 2>/dev/null || true
 check "the stale file is there" test -S /run/cri-dockerd.sock

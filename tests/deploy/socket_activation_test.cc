@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/daemon_process.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
@@ -114,14 +115,16 @@ TEST(DeploySocketActivationTest, InstalledUnitsServeVersion) {
   argv.push_back(dir.path() + "/cni");
 
   DaemonProcess activator(argv);
-  for (int i = 0; i < 200 && access(socket.c_str(), F_OK) != 0; ++i) {
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  ASSERT_EQ(access(socket.c_str(), F_OK), 0) << absl::StrJoin(argv, " ") << "\n"
-                                             << activator.Output();
+  ASSERT_TRUE(testing_util::PollUntil([&] {
+    return access(socket.c_str(), F_OK) == 0;
+  })) << "systemd-socket-activate never created "
+      << socket << "\n"
+      << absl::StrJoin(argv, " ") << "\n"
+      << activator.Output();
 
   // The first connection makes systemd-socket-activate exec cri-dockerd.
-  ASSERT_TRUE(WaitUntilServing("unix://" + socket, absl::Seconds(20)).ok())
+  ASSERT_TRUE(
+      WaitUntilServing("unix://" + socket, testing_util::kPollTimeout).ok())
       << activator.Output();
   auto stub = v1::RuntimeService::NewStub(Dial("unix://" + socket));
   v1::VersionResponse version;

@@ -193,7 +193,7 @@ TEST_F(CurlDockerClientAttachTest, SetupDeadlineWhenDockerNeverAnswers) {
       client_->StartExecInteractive(kExecId, false,
                                     In(absl::Milliseconds(200)));
   EXPECT_TRUE(absl::IsDeadlineExceeded(conn.status())) << conn.status();
-  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10)) << "waited for docker";
 
   conn = client_->StartExecInteractive(kExecId, false, absl::Now());
   EXPECT_TRUE(absl::IsDeadlineExceeded(conn.status())) << conn.status();

@@ -1,7 +1,9 @@
 // CurlDockerClient::StreamEvents against the fake Docker server: the
 // request (since, filters), events decoded as pieces arrive (split
 // anywhere), docker's errors, a dropped connection, check.
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/component/docker_client/test_util.h"
 #include "tests/component/fake_docker_server.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::docker {
 namespace {
@@ -101,11 +104,20 @@ TEST_F(CurlDockerClientEventsTest, DaemonGoingAwayIsUnavailable) {
   reply.stream = {{kCreate}};
   reply.stall = true;
   server_->SetResponse("GET", "/v1.41/events", reply);
-  std::thread crash([this] {
-    absl::SleepFor(absl::Milliseconds(300));
+  // The check runs on the streaming thread, which owns events_.
+  std::atomic<bool> got_event{false};
+  EventStreamOptions options;
+  options.check = [&]() -> absl::Status {
+    if (!events_.empty()) got_event = true;
+    return absl::OkStatus();
+  };
+  std::thread crash([&] {
+    // Once the stream runs (its first event is in), docker dies.
+    EXPECT_TRUE(testing_util::PollUntil([&] { return got_event.load(); }))
+        << "the first event never arrived";
     server_->Crash();
   });
-  absl::Status s = Stream(In(absl::Seconds(5)));
+  absl::Status s = Stream(In(absl::Seconds(60)), options);
   crash.join();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_EQ(events_.size(), 1u);

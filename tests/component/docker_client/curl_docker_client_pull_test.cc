@@ -2,6 +2,7 @@
 // streams captured from dockerd 20.10: progress in order, errors in and
 // before the stream, cancellation through `check`, deadlines, framing,
 // and the X-Registry-Auth header.
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "tests/component/docker_client/test_util.h"
 #include "tests/component/fake_docker_server.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::docker {
 namespace {
@@ -209,7 +211,7 @@ TEST_F(CurlDockerClientPullTest, StalledPullIsCancelledThroughCheck) {
   reply.stall = true;  // like a registry that stops sending
   server_->SetResponse("POST", kCreate, reply);
   const absl::Time start = absl::Now();
-  const absl::Time fail_from = start + absl::Milliseconds(700);
+  const absl::Time fail_from = start + absl::Seconds(2);
   absl::Mutex mu;
   std::vector<absl::Time> checks;
   auto check = [&]() -> absl::Status {
@@ -219,36 +221,47 @@ TEST_F(CurlDockerClientPullTest, StalledPullIsCancelledThroughCheck) {
     if (now >= fail_from) return absl::CancelledError("pull cancelled");
     return absl::OkStatus();
   };
-  absl::Status s = Pull(start + absl::Seconds(30), check);
+  absl::Status s = Pull(start + absl::Seconds(60), check);
   const absl::Time end = absl::Now();
+  // The check's status, not the 60 s deadline's.
   EXPECT_EQ(s, absl::CancelledError("pull cancelled"));
-  EXPECT_LT(end - fail_from, absl::Seconds(1));
+  EXPECT_LT(end - fail_from, absl::Seconds(10));
   EXPECT_THAT(Statuses(), ElementsAre("Pulling from busybox"));
-  absl::MutexLock lock(&mu);
-  // Polled repeatedly during the stall, never 250 ms apart.
-  EXPECT_GE(checks.size(), 5u);
-  absl::Time prev = start;
-  for (absl::Time t : checks) {
-    EXPECT_LE(t - prev, absl::Milliseconds(250));
-    prev = t;
+  {
+    absl::MutexLock lock(&mu);
+    // Polled repeatedly during the stall (every 100 ms), not once a
+    // second: the median gap, unlike the longest, holds on a busy machine.
+    EXPECT_GE(checks.size(), 5u);
+    std::vector<absl::Duration> gaps;
+    absl::Time prev = start;
+    for (absl::Time t : checks) {
+      if (t > fail_from) break;
+      gaps.push_back(t - prev);
+      prev = t;
+    }
+    gaps.push_back(fail_from - prev);
+    std::sort(gaps.begin(), gaps.end());
+    EXPECT_LE(gaps[gaps.size() / 2], absl::Milliseconds(400));
   }
   // The connection was closed, so dockerd would cancel its pull.
-  for (int i = 0; i < 200 && server_->streams_abandoned() == 0; ++i) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    return server_->streams_abandoned() > 0;
+  })) << "the client never hung up";
   EXPECT_EQ(server_->streams_abandoned(), 1);
 }
 
 TEST_F(CurlDockerClientPullTest, DeadlineMidStream) {
+  // Two whole lines at once, then the rest of the stream a minute later.
   FakeResponse reply;
   reply.stream =
-      Pieces(ReadTestdata("pull_ok.jsonl"), 200, absl::Milliseconds(100));
+      Pieces(ReadTestdata("pull_ok.jsonl"), 200, absl::ZeroDuration());
+  reply.stream[1].delay = absl::Seconds(60);
   server_->SetResponse("POST", kCreate, reply);
   const absl::Time start = absl::Now();
   absl::Status s =
-      Pull(start + absl::Milliseconds(350), [] { return absl::OkStatus(); });
+      Pull(start + absl::Seconds(2), [] { return absl::OkStatus(); });
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(350 + 400));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10)) << "waited for the stream";
   EXPECT_FALSE(progress_.empty());
   EXPECT_LT(progress_.size(), 10u);
 }

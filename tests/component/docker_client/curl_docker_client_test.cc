@@ -252,14 +252,14 @@ TEST_F(CurlDockerClientTest, ApiVersionHeaderChangeTriggersRenegotiation) {
 TEST_F(CurlDockerClientTest, SlowReplyIsDeadlineExceededOnTime) {
   server_->SetDaemonVersion("1.41", "1.12");
   server_->SetResponse("GET", "/info",
-                       {.body = "{}", .delay = absl::Seconds(10)});
+                       {.body = "{}", .delay = absl::Seconds(60)});
   const absl::Time start = absl::Now();
   absl::StatusOr<SystemInfo> info =
       client_->Info(start + absl::Milliseconds(300));
   const absl::Duration took = absl::Now() - start;
   EXPECT_EQ(info.status().code(), absl::StatusCode::kDeadlineExceeded)
       << info.status();
-  EXPECT_LT(took, absl::Milliseconds(300 + 400));
+  EXPECT_LT(took, absl::Seconds(10)) << "waited for the 60 s reply";
   // The slow call does not poison the next one.
   server_->SetResponse("GET", "/info", {.body = "{}"});
   EXPECT_TRUE(client_->Info(In(absl::Seconds(5))).ok());
@@ -273,7 +273,8 @@ TEST_F(CurlDockerClientTest, SilentServerIsDeadlineExceeded) {
             absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(client_->Info(In(absl::Milliseconds(200))).status().code(),
             absl::StatusCode::kDeadlineExceeded);
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(400 + 600));
+  // Two 200 ms deadlines, not a wait for a reply that never comes.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
 }
 
 TEST_F(CurlDockerClientTest, TruncatedJsonIsAnErrorNotACrash) {

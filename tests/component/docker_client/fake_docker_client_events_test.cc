@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::docker {
 namespace {
@@ -29,12 +30,12 @@ class FakeEventsTest : public ::testing::Test {
     config.labels["io.kubernetes.docker.type"] = "container";
     return docker_.CreateContainer(config, Soon()).value();
   }
-  // Streams until `n` events came (or 5 s), then cancels via check.
+  // Streams until `n` events came (or 30 s), then cancels via check.
   std::vector<Event> Collect(EventStreamOptions options, size_t n,
                              absl::Status* result = nullptr) {
     std::vector<Event> got;
     options.on_event = [&](const Event& e) { got.push_back(e); };
-    const absl::Time deadline = Soon();
+    const absl::Time deadline = absl::Now() + testing_util::kPollTimeout;
     options.check = [&]() -> absl::Status {
       if (got.size() >= n) return absl::CancelledError("done");
       return absl::OkStatus();
@@ -42,6 +43,11 @@ class FakeEventsTest : public ::testing::Test {
     absl::Status s = docker_.StreamEvents(options, deadline);
     if (result != nullptr) *result = s;
     return got;
+  }
+  // Waits (up to 30 s) for a StreamEvents call to be running.
+  bool StreamRuns() {
+    return testing_util::PollUntil(
+        [&] { return docker_.ActiveEventStreams() == 1; });
   }
   FakeDockerClient docker_;
 };
@@ -93,9 +99,10 @@ TEST_F(FakeEventsTest, SinceIsInclusiveAndFiltersApply) {
 TEST_F(FakeEventsTest, FollowsNewEventsAndBreaks) {
   absl::Status result;
   std::thread t([&] {
-    absl::SleepFor(absl::Milliseconds(50));
+    // Once the stream runs: an event, then the break (the stream reads
+    // both under one lock, the event first).
+    EXPECT_TRUE(StreamRuns());
     Create("k8s_b");
-    absl::SleepFor(absl::Milliseconds(50));
     docker_.BreakEventStreams(absl::UnavailableError("gone"));
   });
   std::vector<Event> got = Collect(EventStreamOptions(), 100, &result);
@@ -123,11 +130,13 @@ TEST_F(FakeEventsTest, ClearedHistoryIsNotReplayed) {
   options.since = absl::UnixEpoch();
   absl::Status result;
   std::thread t([&] {
-    absl::SleepFor(absl::Milliseconds(100));
+    // A replay would come before the break is seen.
+    EXPECT_TRUE(StreamRuns());
     docker_.BreakEventStreams(absl::UnavailableError("gone"));
   });
   EXPECT_TRUE(Collect(options, 1, &result).empty());
   t.join();
+  EXPECT_EQ(result.code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

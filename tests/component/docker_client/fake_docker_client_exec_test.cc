@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::docker {
 namespace {
@@ -127,12 +128,11 @@ TEST_F(FakeDockerClientExecTest, AnExecProcessIsKilledByPidAndReaped) {
   EXPECT_EQ(fake_.LiveExecProcesses(), 1);
   ASSERT_EQ(kill(running->pid, SIGKILL), 0);
   absl::StatusOr<ExecInspect> killed;
-  for (int i = 0; i < 200; ++i) {
+  EXPECT_TRUE(testing_util::PollUntil([&] {
     killed = fake_.InspectExec(*exec, Later());
-    if (!killed.ok() || !killed->running) break;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  ASSERT_TRUE(killed.ok());
+    return !killed.ok() || !killed->running;
+  })) << "the killed exec still runs";
+  ASSERT_TRUE(killed.ok()) << killed.status();
   EXPECT_FALSE(killed->running);
   EXPECT_EQ(killed->exit_code, 137);
   EXPECT_EQ(fake_.LiveExecProcesses(), 0);

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::docker {
 namespace {
@@ -43,7 +44,13 @@ class FakeDockerClientLogsTest : public ::testing::Test {
     options.since = since;
     options.on_entry = [lines](const LogEntry& e) { lines->push_back(e.line); };
     options.check = std::move(check);
-    return fake_.FollowContainerLogs(options, absl::Now() + absl::Seconds(10));
+    return fake_.FollowContainerLogs(options,
+                                     absl::Now() + testing_util::kPollTimeout);
+  }
+  // Waits (up to 30 s) for a FollowContainerLogs call to be running.
+  bool Following() {
+    return testing_util::PollUntil(
+        [&] { return fake_.ActiveLogFollows() == 1; });
   }
 
   FakeDockerClient fake_;
@@ -68,7 +75,7 @@ TEST_F(FakeDockerClientLogsTest, RunningContainerIsFollowedUntilItStops) {
   std::vector<std::string> lines;
   absl::Status result;
   std::thread follower([&] { result = Follow(absl::InfinitePast(), &lines); });
-  while (fake_.ActiveLogFollows() == 0) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_TRUE(Following());
   fake_.AppendLogs(id_, {Entry(1, "one")});
   fake_.AppendLogs(id_, {Entry(2, "two")});
   ASSERT_TRUE(
@@ -90,13 +97,13 @@ TEST_F(FakeDockerClientLogsTest, CheckBreakAndErrors) {
       return stop ? absl::CancelledError("stop") : absl::OkStatus();
     });
   });
-  absl::SleepFor(absl::Milliseconds(30));
+  EXPECT_TRUE(Following());
   stop = true;
   follower.join();
   EXPECT_EQ(result, absl::CancelledError("stop"));
 
   std::thread broken([&] { result = Follow(absl::InfinitePast(), &lines); });
-  while (fake_.ActiveLogFollows() == 0) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_TRUE(Following());
   fake_.BreakLogStreams(absl::UnavailableError("dockerd went away"));
   broken.join();
   EXPECT_EQ(result, absl::UnavailableError("dockerd went away"));

@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::docker {
 namespace {
@@ -202,7 +203,7 @@ TEST(FakeDockerClientPullTest, ScriptedPullReportsProgressThenStoresImage) {
   pull.messages = {{"1.36", "Pulling from busybox", 0, 0},
                    {"b715", "Downloading", 10, 100},
                    {"", "Status: Downloaded newer image", 0, 0}};
-  pull.interval = absl::Milliseconds(30);
+  pull.interval = absl::Milliseconds(200);
   pull.image = Image(kBusyboxId, {"localhost:5000/busybox:1.36"});
   fake.SetPullScript("localhost:5000/busybox:1.36", pull);
 
@@ -218,11 +219,12 @@ TEST(FakeDockerClientPullTest, ScriptedPullReportsProgressThenStoresImage) {
   };
   const absl::Time start = absl::Now();
   ASSERT_TRUE(fake.PullImage(options, Later()).ok());
-  EXPECT_GE(absl::Now() - start, absl::Milliseconds(90));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(600));
   ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[1].status, "Downloading");
   EXPECT_EQ(seen[1].total, 100);
-  EXPECT_GE(checks.load(), 6);  // at least every 10 ms over 90 ms
+  // Every 10 ms over 600 ms: about 60. Once per message would be 3.
+  EXPECT_GE(checks.load(), 6);
   EXPECT_TRUE(fake.InspectImage("localhost:5000/busybox:1.36", Later()).ok());
   std::vector<PullOptions> calls = fake.PullCalls();
   ASSERT_EQ(calls.size(), 1u);
@@ -260,7 +262,7 @@ TEST(FakeDockerClientPullTest, CheckAndDeadlineInterruptTheWait) {
   FakeDockerClient fake;
   FakeDockerClient::FakePull slow;
   slow.messages = {{"", "Pulling", 0, 0}, {"", "Waiting", 0, 0}};
-  slow.interval = absl::Seconds(5);
+  slow.interval = absl::Seconds(60);
   fake.SetPullScript("slow:1", slow);
 
   PullOptions options = Options("slow", "1");
@@ -271,13 +273,15 @@ TEST(FakeDockerClientPullTest, CheckAndDeadlineInterruptTheWait) {
                : absl::OkStatus();
   };
   EXPECT_EQ(fake.PullImage(options, Later()), absl::CancelledError("gone"));
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(300));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10))
+      << "waited out the interval";
 
   options.check = nullptr;
   const absl::Time start2 = absl::Now();
   EXPECT_EQ(fake.PullImage(options, start2 + absl::Milliseconds(100)).code(),
             absl::StatusCode::kDeadlineExceeded);
-  EXPECT_LT(absl::Now() - start2, absl::Milliseconds(300));
+  EXPECT_LT(absl::Now() - start2, absl::Seconds(10))
+      << "waited out the interval";
   EXPECT_EQ(fake.ActivePulls(), 0);
 }
 
@@ -288,19 +292,23 @@ TEST(FakeDockerClientPullTest, ActivePullsCountsConcurrentPulls) {
   slow.interval = absl::Milliseconds(300);
   fake.SetPullScript("a:1", slow);
   fake.SetPullScript("b:1", slow);
+  // Each pull's first check holds it until all three are counted.
+  std::atomic<bool> release{false};
   std::vector<std::thread> threads;
   for (const char* image : {"a", "b", "a"}) {
-    threads.emplace_back([&fake, image] {
-      EXPECT_TRUE(fake.PullImage(Options(image, "1"), Later()).ok());
+    threads.emplace_back([&fake, &release, image] {
+      PullOptions options = Options(image, "1");
+      options.check = [&release] {
+        testing_util::PollUntil([&release] { return release.load(); });
+        return absl::OkStatus();
+      };
+      EXPECT_TRUE(fake.PullImage(options, Later()).ok());
     });
   }
-  int most = 0;
-  for (int i = 0; i < 20; ++i) {
-    most = std::max(most, fake.ActivePulls());
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  EXPECT_TRUE(testing_util::PollUntil([&] { return fake.ActivePulls() == 3; }))
+      << "active pulls: " << fake.ActivePulls();
+  release = true;
   for (std::thread& t : threads) t.join();
-  EXPECT_EQ(most, 3);
   EXPECT_EQ(fake.ActivePulls(), 0);
   EXPECT_EQ(fake.PullCalls().size(), 3u);
 }

@@ -125,7 +125,7 @@ TEST_F(HttpTransportTest, PastDeadlineFailsWithoutConnecting) {
 
 TEST_F(HttpTransportTest, SlowReplyHitsTheDeadline) {
   server_->SetResponse("GET", "/slow",
-                       FakeResponse{.body = "{}", .delay = absl::Seconds(5)});
+                       FakeResponse{.body = "{}", .delay = absl::Seconds(60)});
   const absl::Time start = absl::Now();
   absl::StatusOr<HttpResponse> resp =
       transport_->Do(Get("/slow", absl::Milliseconds(300)));
@@ -133,7 +133,7 @@ TEST_F(HttpTransportTest, SlowReplyHitsTheDeadline) {
   EXPECT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded)
       << resp.status();
   EXPECT_GE(took, absl::Milliseconds(290));
-  EXPECT_LT(took, absl::Milliseconds(800));
+  EXPECT_LT(took, absl::Seconds(10)) << "waited for the 60 s reply";
 }
 
 TEST_F(HttpTransportTest, TruncatedBodiesAreErrors) {

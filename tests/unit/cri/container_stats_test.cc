@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "absl/time/clock.h"
+#include "tests/poll_until.h"
 #include "tests/unit/cri/stats/stats_fixture.h"
 
 namespace cri_dockerd {
 namespace {
 
 using testing_util::FakeCgroupTree;
+using testing_util::PollUntil;
 using testing_util::StatsTest;
 
 class ContainerStatsTest
@@ -92,13 +94,11 @@ TEST_P(ContainerStatsTest, WritableLayerComesFromTheBackgroundCache) {
   du.containers = {{id, 123456}};
   docker_.SetDiskUsage(du);
   absl::StatusOr<v1::ContainerStats> s;
-  for (int i = 0; i < 300; ++i) {
+  ASSERT_TRUE(PollUntil([&] {
     s = Stats(id);
-    ASSERT_TRUE(s.ok()) << s.status();
-    if (s->has_writable_layer()) break;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  ASSERT_TRUE(s->has_writable_layer());
+    return !s.ok() || s->has_writable_layer();
+  })) << "the background cache never reported the writable layer";
+  ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->writable_layer().used_bytes().value(), 123456u);
   EXPECT_EQ(s->writable_layer().fs_id().mountpoint(), state_dir_.path());
   EXPECT_GT(s->writable_layer().timestamp(), 0);

@@ -14,6 +14,7 @@
 #include "cri/streaming/session_io.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd {
 namespace {
@@ -94,6 +95,23 @@ class DockerStreamingRuntimeTest : public testing::Test {
     }
   };
 
+  // Execs `sh` with a TTY: output to `out`, terminal sizes read from
+  // `sizes` (JSON, as the client's resize stream carries them).
+  absl::StatusOr<int> ExecTtyShell(TestStream* out, TestStream* sizes) {
+    streaming::InputPump resize_pump(sizes);
+    streaming::ResizeReader resize(&resize_pump);
+    Gone gone;
+    streaming::StreamIo io;
+    io.stdout = out;
+    io.tty = true;
+    io.resize = &resize;
+    io.client_gone = &gone.watch;
+    absl::StatusOr<int> code =
+        runtime_.Exec({id_, {"sh"}, true, false, true, false}, io);
+    sizes->End();  // lets the pump's thread end before its destructor
+    return code;
+  }
+
   FakeDockerClient fake_;
   DockerStreamingRuntime runtime_{&fake_};
   std::string id_;
@@ -141,16 +159,7 @@ TEST_F(DockerStreamingRuntimeTest, TtyResizesReachDocker) {
     return 0;
   });
   resize_src.Feed(R"({"Width":80,"Height":24})");
-  streaming::InputPump resize_pump(&resize_src);
-  streaming::ResizeReader resize(&resize_pump);
-  Gone gone;
-  streaming::StreamIo io;
-  io.stdout = &out;
-  io.tty = true;
-  io.resize = &resize;
-  io.client_gone = &gone.watch;
-  absl::StatusOr<int> code =
-      runtime_.Exec({id_, {"sh"}, true, false, true, false}, io);
+  absl::StatusOr<int> code = ExecTtyShell(&out, &resize_src);
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
   EXPECT_EQ(out.out(), "sized\r\n");
@@ -167,7 +176,6 @@ TEST_F(DockerStreamingRuntimeTest, TtyResizesReachDocker) {
   EXPECT_EQ(resizes[0].height, 24);
   EXPECT_EQ(resizes[1].width, 120);
   EXPECT_EQ(resizes[1].height, 50);
-  resize_src.End();
 }
 
 // A TTY client that sends no size (no terminal on its side, or its resize
@@ -179,16 +187,7 @@ TEST_F(DockerStreamingRuntimeTest, TtyWithoutASizeStartsWithoutOne) {
   });
   TestStream out, resize_src;
   resize_src.End();
-  streaming::InputPump resize_pump(&resize_src);
-  streaming::ResizeReader resize(&resize_pump);
-  Gone gone;
-  streaming::StreamIo io;
-  io.stdout = &out;
-  io.tty = true;
-  io.resize = &resize;
-  io.client_gone = &gone.watch;
-  absl::StatusOr<int> code =
-      runtime_.Exec({id_, {"sh"}, true, false, true, false}, io);
+  absl::StatusOr<int> code = ExecTtyShell(&out, &resize_src);
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(out.out(), "ok\r\n");
   ASSERT_EQ(fake_.ExecCreateCalls().size(), 1u);
@@ -210,14 +209,16 @@ TEST_F(DockerStreamingRuntimeTest, ClientGoneReleasesTheDockerConnection) {
   std::thread t([&] {
     code = runtime_.Exec({id_, {"sleep"}, false, false, true, false}, io);
   });
-  absl::SleepFor(absl::Milliseconds(100));
+  // The client goes while the exec's stream is live.
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    return fake_.ActiveStreams() > 0;
+  })) << "the exec's stream never started";
   gone.n.Notify();
   t.join();
   EXPECT_TRUE(absl::IsCancelled(code.status())) << code.status();
-  for (int i = 0; i < 100 && fake_.ActiveStreams() > 0; ++i) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_EQ(fake_.ActiveStreams(), 0);
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    return fake_.ActiveStreams() == 0;
+  })) << "the docker connection was kept";
 }
 
 TEST_F(DockerStreamingRuntimeTest, ErrorsComeBackAsStatuses) {

@@ -1,6 +1,8 @@
 // ImageService handlers against the fake docker client.
 #include "cri/image_service.h"
 
+#include <array>
+#include <atomic>
 #include <thread>
 
 #include "docker_client/testing/fake_docker_client.h"
@@ -32,11 +34,14 @@ ImageInspect Image(const std::string& id, std::vector<std::string> tags,
 
 class ImageServiceTest : public testing::Test {
  protected:
-  ImageServiceTest() { Rebuild(); }
-
-  void Rebuild() {
+  ImageServiceTest() {
     options_.pod_infra_image = "registry.k8s.io/pause:3.10";
     options_.image_pull_progress_deadline = absl::Milliseconds(300);
+    Rebuild();
+  }
+
+  // A new service with options_ (and the credentials now on disk).
+  void Rebuild() {
     service_ = std::make_unique<ImageService>(
         &docker_, options_,
         image::RegistryCredentials::LoadFromDisk({creds_dir_.path()}));
@@ -146,14 +151,15 @@ TEST_F(ImageServiceTest, StalledPullIsCancelledAtTheProgressDeadline) {
   FakeDockerClient::FakePull pull;
   pull.messages = {{"abc", "Downloading", 1, 10},
                    {"abc", "Downloading", 2, 10}};
-  pull.interval = absl::Seconds(5);  // far over the 300 ms deadline
+  pull.interval = absl::Seconds(60);  // far over the 300 ms deadline
   pull.image = Image(kBusyboxId, {"busybox:latest"});
   docker_.SetPullScript("busybox:latest", pull);
   const absl::Time start = absl::Now();
   auto resp = Pull("busybox");
   ASSERT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded)
       << resp.status();
-  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  // Not the call's own 20 s deadline, nor the 60 s to the next message.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   EXPECT_NE(resp.status().message().find("no progress for 300ms"),
             std::string::npos)
       << resp.status();
@@ -164,10 +170,15 @@ TEST_F(ImageServiceTest, StalledPullIsCancelledAtTheProgressDeadline) {
 }
 
 TEST_F(ImageServiceTest, SlowButMovingPullIsNotCancelled) {
+  // Progress every 200 ms, 3 s in all: the pull outlasts the 2 s deadline,
+  // and a pause of well over a second between two messages (a busy
+  // machine) still counts as moving.
+  options_.image_pull_progress_deadline = absl::Seconds(2);
+  Rebuild();
   FakeDockerClient::FakePull pull;
-  for (int i = 1; i <= 10; ++i)
-    pull.messages.push_back({"abc", "Downloading", i, 10});
-  pull.interval = absl::Milliseconds(150);  // 1.5 s in all, 5x the deadline
+  for (int i = 1; i <= 15; ++i)
+    pull.messages.push_back({"abc", "Downloading", i, 15});
+  pull.interval = absl::Milliseconds(200);
   pull.image = Image(kBusyboxId, {"busybox:latest"});
   docker_.SetPullScript("busybox:latest", pull);
   auto resp = Pull("busybox");
@@ -175,22 +186,48 @@ TEST_F(ImageServiceTest, SlowButMovingPullIsNotCancelled) {
 }
 
 TEST_F(ImageServiceTest, ConcurrentPullsOfOneImageShareOneDockerPull) {
+  options_.image_pull_progress_deadline = absl::Seconds(60);
+  Rebuild();
   FakeDockerClient::FakePull pull;
   for (int i = 1; i <= 5; ++i)
     pull.messages.push_back({"abc", "Downloading", i, 5});
   pull.interval = absl::Milliseconds(50);
   pull.image = Image(kBusyboxId, {"busybox:latest"});
   docker_.SetPullScript("busybox:latest", pull);
+  // Each caller's cancellation poll tells that the caller is inside the
+  // pull (the one pulling polls it between progress messages, the others
+  // while they wait) and holds it there until all four are, so the pull
+  // cannot be over before a slow thread has even asked.
+  constexpr int kCallers = 4;
+  std::atomic<int> inside{0};
+  std::array<std::atomic<bool>, kCallers> counted{};
+  auto arrived = [&](int i) {
+    return [&, i] {
+      if (!counted[i].exchange(true)) ++inside;
+      const absl::Time give_up = absl::Now() + absl::Seconds(30);
+      while (inside.load() < kCallers && absl::Now() < give_up) {
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+      return false;
+    };
+  };
   std::vector<std::thread> threads;
-  std::vector<absl::StatusOr<v1::PullImageResponse>> results(4);
-  for (int i = 0; i < 4; ++i) {
+  std::vector<absl::StatusOr<v1::PullImageResponse>> results(kCallers);
+  for (int i = 0; i < kCallers; ++i) {
     // "busybox", "busybox:latest", ... all mean the same image.
     const char* names[] = {"busybox", "busybox:latest",
                            "docker.io/library/busybox",
                            "docker.io/library/busybox:latest"};
-    threads.emplace_back([&, i, names] { results[i] = Pull(names[i]); });
+    threads.emplace_back([&, i, names] {
+      CallContext ctx = Ctx();
+      ctx.cancelled = arrived(i);
+      v1::PullImageRequest req;
+      req.mutable_image()->set_image(names[i]);
+      results[i] = service_->PullImage(ctx, req);
+    });
   }
   for (auto& t : threads) t.join();
+  EXPECT_EQ(inside.load(), kCallers) << "some caller never waited for the pull";
   for (auto& r : results) {
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->image_ref(), kBusyboxId);

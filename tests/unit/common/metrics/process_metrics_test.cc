@@ -4,6 +4,7 @@
 #include <map>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
@@ -17,8 +18,11 @@ std::map<std::string, Sample> ByName(const std::vector<Sample>& samples) {
 }
 
 TEST(ProcessMetricsTest, ReportsPlausibleValues) {
-  std::thread sleeper([] { absl::SleepFor(absl::Milliseconds(200)); });
+  // A second thread that lives until the metrics have been read.
+  absl::Notification read;
+  std::thread sleeper([&read] { read.WaitForNotification(); });
   auto m = ByName(ReadProcessMetrics());
+  read.Notify();
   sleeper.join();
   ASSERT_EQ(m.count("process_resident_memory_bytes"), 1u);
   EXPECT_GT(m["process_resident_memory_bytes"].value, 100 * 1024);

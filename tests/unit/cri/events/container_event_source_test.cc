@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::events {
 namespace {
@@ -57,7 +58,8 @@ class ContainerEventSourceTest : public ::testing::Test {
   std::unique_ptr<EventBroadcaster::Subscription> SubscribeReady() {
     auto sub = source_->Subscribe();
     WaitFor(
-        [&] { return docker_.ActiveEventStreams() == 1 && Listings() >= 1; });
+        [&] { return docker_.ActiveEventStreams() == 1 && Listings() >= 1; },
+        "the watch running and its first listing done");
     return sub;
   }
   int Listings() {
@@ -65,13 +67,10 @@ class ContainerEventSourceTest : public ::testing::Test {
     for (const std::string& c : docker_.Calls()) n += c == "ListContainers";
     return n;
   }
+  // Polls `done`; fails the test, naming `what`, if it never holds.
   template <typename F>
-  void WaitFor(F done) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!done() && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    ASSERT_TRUE(done());
+  void WaitFor(F done, const char* what) {
+    ASSERT_TRUE(testing_util::PollUntil(done)) << "never happened: " << what;
   }
 
   std::string Create(const std::string& name, bool ours = true) {
@@ -109,7 +108,7 @@ class ContainerEventSourceTest : public ::testing::Test {
                          absl::Duration quiet = absl::Milliseconds(300)) {
     std::vector<Seen> out;
     while (out.size() < n) {
-      absl::StatusOr<EventPtr> e = sub.Next(absl::Seconds(10));
+      absl::StatusOr<EventPtr> e = sub.Next(testing_util::kPollTimeout);
       if (!e.ok() || *e == nullptr) {
         ADD_FAILURE() << "after " << out.size() << " events: "
                       << (e.ok() ? "timeout" : e.status().ToString());
@@ -169,8 +168,10 @@ TEST_F(ContainerEventSourceTest,
   Start(id);
   EXPECT_EQ(Take(*sub, 2).size(), 2u);
   docker_.BreakEventStreams(absl::UnavailableError("connection reset"));
-  WaitFor([&] { return docker_.EventStreamCalls().size() == 2; });
-  WaitFor([&] { return docker_.ActiveEventStreams() == 1; });
+  WaitFor([&] { return docker_.EventStreamCalls().size() == 2; },
+          "a second event stream call");
+  WaitFor([&] { return docker_.ActiveEventStreams() == 1; },
+          "the event stream running again");
   Stop(id);
   EXPECT_EQ(Take(*sub, 1),
             (std::vector<Seen>{{id, v1::CONTAINER_STOPPED_EVENT}}));
@@ -195,7 +196,8 @@ TEST_F(ContainerEventSourceTest, RestartedDockerIsResynchronised) {
   docker_.InjectError("Ping", absl::UnavailableError("docker down"));
   docker_.InjectError("StreamEvents", absl::UnavailableError("docker down"));
   docker_.BreakEventStreams(absl::UnavailableError("connection reset"));
-  WaitFor([&] { return docker_.ActiveEventStreams() == 0; });
+  WaitFor([&] { return docker_.ActiveEventStreams() == 0; },
+          "the broken event stream ending");
   // ... things change meanwhile, and the new daemon has no history.
   Stop(dies);
   Remove(goes);
@@ -214,7 +216,8 @@ TEST_F(ContainerEventSourceTest, RestartedDockerIsResynchronised) {
             [](const Seen& a, const Seen& b) { return a.id < b.id; });
   EXPECT_EQ(got, want);
   // Events after the restart arrive as usual.
-  WaitFor([&] { return docker_.ActiveEventStreams() == 1; });
+  WaitFor([&] { return docker_.ActiveEventStreams() == 1; },
+          "the event stream running again");
   Start(appears);
   EXPECT_EQ(Take(*sub, 1),
             (std::vector<Seen>{{appears, v1::CONTAINER_STARTED_EVENT}}));

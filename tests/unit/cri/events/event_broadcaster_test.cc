@@ -18,7 +18,7 @@ EventPtr Make(const std::string& id) {
 }
 
 std::string NextId(EventBroadcaster::Subscription& sub) {
-  absl::StatusOr<EventPtr> e = sub.Next(absl::Seconds(5));
+  absl::StatusOr<EventPtr> e = sub.Next(absl::Seconds(30));
   if (!e.ok()) return std::string(e.status().ToString());
   if (*e == nullptr) return "<timeout>";
   return (*e)->container_id();

@@ -5,6 +5,7 @@
 #include "cri/logs/container_log_manager.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include "cri/logs/cri_log_format.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 #include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::logs {
@@ -60,15 +62,10 @@ size_t CountLines(const std::string& path) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-// Polls `done` for up to 5 s.
+// Polls `done` for up to 30 s.
 template <typename F>
 bool Eventually(F done) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(5);
-  while (!done()) {
-    if (absl::Now() > give_up) return false;
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-  return true;
+  return testing_util::PollUntil(done);
 }
 
 class ContainerLogManagerTest : public ::testing::Test {
@@ -142,22 +139,38 @@ TEST_F(ContainerLogManagerTest, LinesLandInOrderWithTags) {
 TEST_F(ContainerLogManagerTest, RotationAndReopenLoseAndRepeatNothing) {
   ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
   constexpr int kLines = 600;
+  constexpr int kRotations = 2;
+  // The writer may run this many lines ahead of the rotations: lines keep
+  // flowing while a file is rotated, yet on a busy machine the writer
+  // cannot finish before a rotation and leave the later files empty.
+  constexpr int kLinesPerFile = kLines / (kRotations + 1);
+  std::atomic<int> rotations{0};
   std::thread writer([&] {
     for (int i = 0; i < kLines; ++i) {
+      const auto may_write = [&] {
+        return i < (rotations.load() + 1) * kLinesPerFile;
+      };
+      if (!may_write()) testing_util::PollUntil(may_write);
       docker_.AppendLogs(id_, {Out(i, absl::StrCat("line ", i))});
       if (i % 20 == 0) absl::SleepFor(absl::Milliseconds(1));
     }
   });
   // Rotate like kubelet, twice, while lines flow.
   std::vector<std::string> files;
-  for (int r = 1; r <= 2; ++r) {
-    ASSERT_TRUE(Eventually([&] { return CountLines(path_) >= 50; }));
+  for (int r = 1; r <= kRotations; ++r) {
+    const bool arrived = Eventually([&] { return CountLines(path_) >= 50; });
+    EXPECT_TRUE(arrived) << "before rotation " << r << ": " << CountLines(path_)
+                         << " lines in " << path_;
+    if (!arrived) break;
     const std::string rotated = absl::StrCat(path_, ".", r);
-    ASSERT_EQ(std::rename(path_.c_str(), rotated.c_str()), 0);
-    ASSERT_TRUE(manager_->Reopen(id_).ok());
+    EXPECT_EQ(std::rename(path_.c_str(), rotated.c_str()), 0);
+    EXPECT_TRUE(manager_->Reopen(id_).ok());
     files.push_back(rotated);
+    ++rotations;
   }
+  rotations = kRotations;  // never leave the writer waiting
   writer.join();
+  ASSERT_EQ(files.size(), static_cast<size_t>(kRotations));
   StopContainer();
   ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
   files.push_back(path_);
@@ -242,7 +255,7 @@ TEST_F(ContainerLogManagerTest, AwaitCopyEndReturnsOnceTheFileIsComplete) {
       manager_->AwaitCopyEnd(id_, absl::Now() + absl::Milliseconds(50)));
   docker_.AppendLogs(id_, {Out(1, "last words")});
   StopContainer();
-  EXPECT_TRUE(manager_->AwaitCopyEnd(id_, absl::Now() + absl::Seconds(10)));
+  EXPECT_TRUE(manager_->AwaitCopyEnd(id_, absl::Now() + absl::Seconds(30)));
   // No polling needed afterwards: everything is in the file.
   EXPECT_EQ(CountLines(path_), 1u);
   EXPECT_TRUE(manager_->AwaitCopyEnd("never-copied", absl::Now()));
@@ -276,9 +289,11 @@ TEST_F(ContainerLogManagerTest, StopIsPromptAndIdempotent) {
   ASSERT_TRUE(manager_->Start(id_, path_, true).ok());
   ASSERT_TRUE(Eventually([&] { return docker_.ActiveLogFollows() == 1; }));
   EXPECT_TRUE(docker_.LogFollowCalls()[0].tty);
+  // Prompt: the stream of a running container never ends by itself, so a
+  // Stop that waited for it would not return at all.
   const absl::Time start = absl::Now();
   manager_->Stop(id_);
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(250));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   EXPECT_EQ(docker_.ActiveLogFollows(), 0);
   EXPECT_FALSE(manager_->IsCopying(id_));
   EXPECT_EQ(manager_->Reopen(id_).code(), absl::StatusCode::kNotFound);
@@ -288,11 +303,18 @@ TEST_F(ContainerLogManagerTest, StopIsPromptAndIdempotent) {
   options_.initial_backoff = absl::Hours(1);
   manager_ = std::make_unique<ContainerLogManager>(&docker_, options_);
   docker_.InjectError("FollowContainerLogs", absl::UnavailableError("down"));
+  const auto follows = [&] {
+    const std::vector<std::string> calls = docker_.Calls();
+    return std::count(calls.begin(), calls.end(), "FollowContainerLogs");
+  };
+  const auto before = follows();
   ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
-  absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(Eventually([&] { return follows() > before; }))
+      << "the copy never tried to follow";
+  // Now in (or about to enter) its hour-long backoff.
   const absl::Time again = absl::Now();
   manager_.reset();  // the destructor stops every copy
-  EXPECT_LT(absl::Now() - again, absl::Milliseconds(250));
+  EXPECT_LT(absl::Now() - again, absl::Seconds(10));
 }
 
 TEST_F(ContainerLogManagerTest, StartChecksItsArguments) {
@@ -307,7 +329,8 @@ TEST_F(ContainerLogManagerTest, StartChecksItsArguments) {
   EXPECT_EQ(manager_->Start(id_, path_ + ".other", false).code(),
             absl::StatusCode::kAlreadyExists);
   ASSERT_TRUE(Eventually([&] { return docker_.LogFollowCalls().size() == 1; }));
-  absl::SleepFor(absl::Milliseconds(20));
+  // A second copy would have started following by now.
+  absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(docker_.LogFollowCalls().size(), 1u);
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "cri/network/netns_addrs.h"
 #include "gmock/gmock.h"
+#include "tests/poll_until.h"
 #include "tests/unit/cri/network/fake_cni.h"
 
 namespace cri_dockerd::network {
@@ -24,14 +25,13 @@ constexpr char kResultA[] =
 constexpr char kResultB[] =
     R"({"cniVersion":"1.0.0","ips":[{"address":"10.244.0.5/24"}],"b":1})";
 
-// True once `pid` no longer runs (gone, or a zombie of someone else's).
+// True once `pid` no longer runs (gone, or a zombie of someone else's);
+// false if it still runs after 30 s.
 bool Gone(int pid) {
-  for (int i = 0; i < 200; ++i) {
+  return testing_util::PollUntil([pid] {
     const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-    if (stat.empty() || stat.find(") Z ") != std::string::npos) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return false;
+    return stat.empty() || stat.find(") Z ") != std::string::npos;
+  });
 }
 
 class CniAddTest : public FakeCniTest {

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::stats {
 namespace {
@@ -18,14 +20,40 @@ int CountCalls(const FakeDockerClient& docker, const std::string& method) {
   return static_cast<int>(std::count(calls.begin(), calls.end(), method));
 }
 
+// Polls the cache until it has a figure for `id` (or 30 s pass).
 std::optional<LayerUsage> WaitFor(WritableLayerCache& cache,
                                   const std::string& id) {
-  for (int i = 0; i < 500; ++i) {
-    if (std::optional<LayerUsage> u = cache.Get(id)) return u;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return std::nullopt;
+  std::optional<LayerUsage> u;
+  testing_util::PollUntil([&] { return (u = cache.Get(id)).has_value(); });
+  return u;
 }
+
+// The fake docker, whose GetDiskUsage can be held until let go.
+class GatedDocker : public FakeDockerClient {
+ public:
+  absl::StatusOr<docker::DiskUsage> GetDiskUsage(absl::Time deadline) override {
+    {
+      absl::MutexLock lock(&gate_mu_);
+      ++entered_;
+      gate_mu_.AwaitWithTimeout(absl::Condition(&open_), absl::Seconds(60));
+    }
+    return FakeDockerClient::GetDiskUsage(deadline);
+  }
+  void SetOpen(bool open) {
+    absl::MutexLock lock(&gate_mu_);
+    open_ = open;
+  }
+  // GetDiskUsage calls begun, held or not.
+  int Entered() {
+    absl::MutexLock lock(&gate_mu_);
+    return entered_;
+  }
+
+ private:
+  absl::Mutex gate_mu_;
+  bool open_ ABSL_GUARDED_BY(gate_mu_) = true;
+  int entered_ ABSL_GUARDED_BY(gate_mu_) = 0;
+};
 
 class WritableLayerTest : public testing::Test {
  protected:
@@ -38,7 +66,7 @@ class WritableLayerTest : public testing::Test {
     docker_.SetDiskUsage(du);
   }
 
-  FakeDockerClient docker_;
+  GatedDocker docker_;
 };
 
 TEST_F(WritableLayerTest, NothingHappensUntilAsked) {
@@ -53,9 +81,14 @@ TEST_F(WritableLayerTest, FirstGetStartsTheRefresherAndReturnsAtOnce) {
   WritableLayerCache::Options options;
   options.refresh_interval = absl::Milliseconds(50);
   WritableLayerCache cache(&docker_, options);
+  // docker's disk usage hangs (for 60 s): Get must not wait for it.
+  docker_.SetOpen(false);
   const absl::Time start = absl::Now();
   EXPECT_FALSE(cache.Get("c1").has_value());
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(20));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30)) << "Get waited for docker";
+  EXPECT_TRUE(testing_util::PollUntil([&] { return docker_.Entered() == 1; }))
+      << "the first Get did not start the refresher";
+  docker_.SetOpen(true);
   // The failed first round is retried on the next one.
   std::optional<LayerUsage> u = WaitFor(cache, "c1");
   ASSERT_TRUE(u.has_value());
@@ -85,7 +118,11 @@ TEST_F(WritableLayerTest, FailuresKeepTheLastFigures) {
   WritableLayerCache cache(&docker_, options);
   ASSERT_TRUE(WaitFor(cache, "c1").has_value());
   docker_.InjectError("GetDiskUsage", absl::UnavailableError("docker down"));
-  absl::SleepFor(absl::Milliseconds(100));
+  docker_.ResetCalls();  // from here on, every call fails
+  ASSERT_TRUE(testing_util::PollUntil([&] {
+    cache.Get("c1");  // keeps it from going idle
+    return CountCalls(docker_, "GetDiskUsage") >= 3;
+  })) << "the refresher stopped asking docker";
   ASSERT_TRUE(cache.Get("c1").has_value());
   EXPECT_EQ(cache.Get("c1")->used_bytes, 4096u);
   // Back: removed containers drop out, new ones appear.
@@ -103,16 +140,23 @@ TEST_F(WritableLayerTest, IdleCacheStopsAskingDocker) {
   options.idle_after = absl::Milliseconds(30);
   WritableLayerCache cache(&docker_, options);
   ASSERT_TRUE(WaitFor(cache, "c1").has_value());
-  absl::SleepFor(absl::Milliseconds(100));
-  const int calls = CountCalls(docker_, "GetDiskUsage");
-  absl::SleepFor(absl::Milliseconds(100));
-  EXPECT_EQ(CountCalls(docker_, "GetDiskUsage"), calls) << "idle";
+  // Nobody asks any more: soon the count stops moving for good. Busy, it
+  // would move every 5 ms; 300 ms without a call is 60 refreshes missed.
+  int calls = -1;
+  absl::Time unchanged_since = absl::Now();
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    const int now_calls = CountCalls(docker_, "GetDiskUsage");
+    if (now_calls != calls) {
+      calls = now_calls;
+      unchanged_since = absl::Now();
+    }
+    return absl::Now() - unchanged_since > absl::Milliseconds(300);
+  })) << "the idle cache kept asking docker";
   docker_.ResetCalls();
   cache.Get("c1");  // wakes it
-  for (int i = 0; i < 200 && CountCalls(docker_, "GetDiskUsage") == 0; ++i) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  EXPECT_GE(CountCalls(docker_, "GetDiskUsage"), 1);
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    return CountCalls(docker_, "GetDiskUsage") >= 1;
+  })) << "Get did not wake the idle refresher";
 }
 
 }  // namespace

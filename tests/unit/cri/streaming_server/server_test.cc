@@ -14,8 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
+#include "cri/streaming/spdy/spdy_session.h"
 #include "gtest/gtest.h"
 #include "tests/integration/stream_client.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::streaming {
 namespace {
@@ -64,6 +66,7 @@ class ScriptedRuntime : public StreamingRuntime {
       return 0;
     }
     if (cmd == "hang") {
+      hang_started_.store(true);
       absl::Notification gone;
       int id = io.client_gone->OnGone([&] { gone.Notify(); });
       gone.WaitForNotification();
@@ -86,6 +89,7 @@ class ScriptedRuntime : public StreamingRuntime {
     if (!s.ok()) return s;
     return data->Write(absl::StrCat(sandbox, ":", port, ":", in));
   }
+  std::atomic<bool> hang_started_{false};
   std::atomic<bool> hang_returned_{false};
 };
 
@@ -267,7 +271,7 @@ TEST_F(ServerTest, MalformedInputClosesOnlyThatConnection) {
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 101);
     send(r->fd, junk.data(), junk.size(), MSG_NOSIGNAL);
-    timeval tv{5, 0};
+    timeval tv{30, 0};
     setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     char buf[1024];
     ssize_t n;
@@ -287,22 +291,42 @@ TEST_F(ServerTest, MalformedInputClosesOnlyThatConnection) {
 }
 
 TEST_F(ServerTest, ClientThatGoesAwayReleasesTheRuntime) {
-  ExecOptions o;
-  o.timeout = absl::Milliseconds(500);
-  (void)RunSpdyExec(Exec({"hang"}), o);
-  for (int i = 0; i < 100 && !runtime_.hang_returned_.load(); ++i) {
-    absl::SleepFor(absl::Milliseconds(20));
+  absl::StatusOr<testing_support::UpgradeReply> up =
+      Upgrade(Exec({"hang"}), "POST",
+              {"Connection: Upgrade", "Upgrade: SPDY/3.1",
+               "X-Stream-Protocol-Version: v4.channel.k8s.io"});
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_EQ(up->status, 101);
+  {
+    spdy::Session session(up->fd, spdy::Role::kClient, up->extra);
+    session.Start([](std::shared_ptr<spdy::Stream> s) { s->Reset(); });
+    const absl::Time deadline = absl::Now() + testing_util::kPollTimeout;
+    for (const char* type : {"error", "stdout", "stderr"}) {
+      ASSERT_TRUE(
+          session.OpenStream({{"streamtype", type}}, true, deadline).ok())
+          << type;
+    }
+    ASSERT_TRUE(testing_util::PollUntil([&] {
+      return runtime_.hang_started_.load();
+    })) << "the exec never started";
+    EXPECT_FALSE(runtime_.hang_returned_.load());
+    session.Close();  // the client goes away mid-exec
   }
-  EXPECT_TRUE(runtime_.hang_returned_.load());
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    return runtime_.hang_returned_.load();
+  })) << "the runtime still waits for a client that went away";
 }
 
 TEST_F(ServerTest, StopEndsLiveSessions) {
   std::thread client([&] {
     ExecOptions o;
-    o.timeout = absl::Seconds(30);
+    o.timeout = absl::Seconds(60);
     (void)RunSpdyExec(Exec({"hang"}), o);
   });
-  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    return runtime_.hang_started_.load();
+  })) << "the exec never started";
+  // Ended by Stop, not by the client's 60 s timeout.
   const absl::Time start = absl::Now();
   server_->Stop();
   client.join();

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::streaming {
 namespace {
@@ -133,10 +134,8 @@ TEST(ClientWatchTest, CallbacksRunOnceWhenGoneAndNotAfterRemove) {
     watch.Remove(removed);
     EXPECT_FALSE(watch.gone());
     gone.Notify();
-    for (int i = 0; i < 200 && !watch.gone(); ++i) {
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    EXPECT_TRUE(watch.gone());
+    EXPECT_TRUE(testing_util::PollUntil([&] { return watch.gone(); }))
+        << "the watch never saw the client go";
     // Registered after the fact: runs at once.
     watch.OnGone([&] { ++fired; });
   }
