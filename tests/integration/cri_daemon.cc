@@ -16,11 +16,11 @@ absl::StatusOr<CriDaemon> StartCriDaemon(const std::string& dir,
   d.process = DaemonProcess::StartCriDockerd(d.socket, flags);
   const std::string endpoint = "unix://" + d.socket;
   if (absl::Status s = WaitUntilServing(endpoint, absl::Seconds(20)); !s.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        s.message(),
-        d.process->Running() ? " (the daemon still runs)"
-                             : " (the daemon has exited)",
-        "\n", d.process->Output()));
+    return absl::UnavailableError(absl::StrCat(s.message(),
+                                               d.process->Running()
+                                                   ? " (the daemon still runs)"
+                                                   : " (the daemon has exited)",
+                                               "\n", d.process->Output()));
   }
   d.runtime = v1::RuntimeService::NewStub(Dial(endpoint));
   d.images = v1::ImageService::NewStub(Dial(endpoint));

@@ -175,6 +175,19 @@ class StreamingTest : public testing::Test {
     return resp.url();
   }
 
+  // GET /index.html through an SPDY port-forward to `port` of `sandbox`
+  // until the reply holds `want` (see ForwardUntil).
+  absl::StatusOr<std::string> SpdyGetUntil(const std::string& sandbox, int port,
+                                           absl::string_view want,
+                                           std::string* error) {
+    return ForwardUntil(
+        [&](std::string* error) {
+          return SpdyPortForward(PortForwardUrl(sandbox, port), port,
+                                 "GET /index.html HTTP/1.0\r\n\r\n", error);
+        },
+        want, error);
+  }
+
   ScratchDir dir_;
   CriDaemon cri_;
   v1::RuntimeService::Stub* runtime_ = nullptr;
@@ -432,12 +445,8 @@ TEST_F(StreamingTest, SpdyPortForwardIntoThePodNetns) {
       false);
   ASSERT_FALSE(web.empty());
   std::string error;
-  absl::StatusOr<std::string> reply = ForwardUntil(
-      [&](std::string* error) {
-        return SpdyPortForward(PortForwardUrl(sandbox_, 8080), 8080,
-                               "GET /index.html HTTP/1.0\r\n\r\n", error);
-      },
-      "crid-forwarded", &error);
+  absl::StatusOr<std::string> reply =
+      SpdyGetUntil(sandbox_, 8080, "crid-forwarded", &error);
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_TRUE(absl::StrContains(*reply, "crid-forwarded"))
       << *reply << " / " << error;
@@ -461,12 +470,8 @@ TEST_F(StreamingTest, SpdyPortForwardToAHostNetworkPod) {
                               false)
                    .empty());
   std::string error;
-  absl::StatusOr<std::string> reply = ForwardUntil(
-      [&](std::string* error) {
-        return SpdyPortForward(PortForwardUrl(host_sandbox_, port), port,
-                               "GET /index.html HTTP/1.0\r\n\r\n", error);
-      },
-      "crid-host", &error);
+  absl::StatusOr<std::string> reply =
+      SpdyGetUntil(host_sandbox_, port, "crid-host", &error);
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_TRUE(absl::StrContains(*reply, "crid-host"))
       << *reply << " / " << error;
@@ -492,12 +497,8 @@ TEST_F(StreamingTest, SpdyPortForwardFallsBackToIpv6Localhost) {
                               false)
                    .empty());
   std::string error;
-  absl::StatusOr<std::string> reply = ForwardUntil(
-      [&](std::string* error) {
-        return SpdyPortForward(PortForwardUrl(host_sandbox_, port), port,
-                               "GET /index.html HTTP/1.0\r\n\r\n", error);
-      },
-      "crid-v6", &error);
+  absl::StatusOr<std::string> reply =
+      SpdyGetUntil(host_sandbox_, port, "crid-v6", &error);
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_TRUE(absl::StrContains(*reply, "crid-v6")) << *reply << " / " << error;
 }
