@@ -11,7 +11,7 @@
 // events::ContainerEventSource for reconnection and deduplication).
 #include "absl/time/clock.h"
 #include "common/logging.h"
-#include "cri/naming.h"
+#include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {

@@ -4,9 +4,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "cri/naming.h"
+#include "cri/base/stream_batches.h"
+#include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
-#include "cri/stream_batches.h"
 
 namespace cri_dockerd {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "cri/convert/naming.h"
 #include "cri/logs/container_log_manager.h"
-#include "cri/naming.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {

@@ -3,8 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "cri/convert/naming.h"
 #include "cri/logs/container_log_manager.h"
-#include "cri/naming.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {

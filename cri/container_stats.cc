@@ -12,10 +12,10 @@
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "cri/naming.h"
+#include "cri/base/stream_batches.h"
+#include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
-#include "cri/stats_proto.h"
-#include "cri/stream_batches.h"
+#include "cri/stats/stats_proto.h"
 
 namespace cri_dockerd {
 namespace {

@@ -12,8 +12,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "cri/convert/naming.h"
 #include "cri/logs/container_log_manager.h"
-#include "cri/naming.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "cri/grpc_subject.h"
 
 namespace cri_dockerd {
 namespace {
@@ -29,23 +30,25 @@ class Handlers {
 
   // Runs one domain call. `poll` marks the calls kubelet makes every few
   // seconds (logged at debug level only).
+  // The log lines name what `req` is about (RequestSubject).
   template <typename Resp, typename Fn>
   grpc::Status Unary(const char* method, bool poll,
-                     const grpc::ServerContext& context, Resp* resp,
+                     const grpc::ServerContext& context,
+                     const google::protobuf::Message& req, Resp* resp,
                      Fn fn) const {
     const absl::Time start = absl::Now();
     absl::StatusOr<Resp> result = fn(ContextFromGrpc(context));
     const absl::Duration took = absl::Now() - start;
     Report(method, result.status().code(), took);
     if (!result.ok()) {
-      LOG(WARNING) << method << " failed after " << took << ": "
+      LOG(WARNING) << Named(method, req) << " failed after " << took << ": "
                    << result.status();
       return ToGrpcStatus(result.status());
     }
     if (poll) {
-      LOG(DEBUG) << method << " ok in " << took;
+      LOG(DEBUG) << Named(method, req) << " ok in " << took;
     } else {
-      LOG(INFO) << method << " ok in " << took;
+      LOG(INFO) << Named(method, req) << " ok in " << took;
     }
     *resp = std::move(result).value();
     return grpc::Status::OK;
@@ -54,15 +57,23 @@ class Handlers {
   // Runs one server-streaming domain call.
   template <typename Fn>
   grpc::Status Stream(const char* method, const grpc::ServerContext& context,
-                      Fn fn) const {
+                      const google::protobuf::Message& req, Fn fn) const {
     const absl::Time start = absl::Now();
     const absl::Status s = fn(ContextFromGrpc(context));
     Report(method, s.code(), absl::Now() - start);
-    if (!s.ok()) LOG(WARNING) << method << " failed: " << s;
+    if (!s.ok()) LOG(WARNING) << Named(method, req) << " failed: " << s;
     return ToGrpcStatus(s);
   }
 
  private:
+  // "StopContainer (container 3f2a...)", or the bare method name.
+  static std::string Named(const char* method,
+                           const google::protobuf::Message& req) {
+    std::string subject = RequestSubject(req);
+    if (subject.empty()) return method;
+    return absl::StrCat(method, " (", subject, ")");
+  }
+
   void Report(const char* method, absl::StatusCode code,
               absl::Duration took) const {
     if (observer_ != nullptr) observer_->OnRpcDone(method, code, took);
@@ -80,28 +91,28 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status Version(grpc::ServerContext* context,
                        const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override {
-    return Unary("Version", true, *context, resp, [&](const CallContext& c) {
-      return runtime_->Version(c, *req);
-    });
+    return Unary(
+        "Version", true, *context, *req, resp,
+        [&](const CallContext& c) { return runtime_->Version(c, *req); });
   }
   grpc::Status Status(grpc::ServerContext* context,
                       const v1::StatusRequest* req,
                       v1::StatusResponse* resp) override {
-    return Unary("Status", true, *context, resp, [&](const CallContext& c) {
-      return runtime_->Status(c, *req);
-    });
+    return Unary(
+        "Status", true, *context, *req, resp,
+        [&](const CallContext& c) { return runtime_->Status(c, *req); });
   }
   grpc::Status RuntimeConfig(grpc::ServerContext* context,
                              const v1::RuntimeConfigRequest* req,
                              v1::RuntimeConfigResponse* resp) override {
     return Unary(
-        "RuntimeConfig", true, *context, resp,
+        "RuntimeConfig", true, *context, *req, resp,
         [&](const CallContext& c) { return runtime_->RuntimeConfig(c, *req); });
   }
   grpc::Status UpdateRuntimeConfig(
       grpc::ServerContext* context, const v1::UpdateRuntimeConfigRequest* req,
       v1::UpdateRuntimeConfigResponse* resp) override {
-    return Unary("UpdateRuntimeConfig", false, *context, resp,
+    return Unary("UpdateRuntimeConfig", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->UpdateRuntimeConfig(c, *req);
                  });
@@ -111,13 +122,13 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
                              const v1::RunPodSandboxRequest* req,
                              v1::RunPodSandboxResponse* resp) override {
     return Unary(
-        "RunPodSandbox", false, *context, resp,
+        "RunPodSandbox", false, *context, *req, resp,
         [&](const CallContext& c) { return runtime_->RunPodSandbox(c, *req); });
   }
   grpc::Status StopPodSandbox(grpc::ServerContext* context,
                               const v1::StopPodSandboxRequest* req,
                               v1::StopPodSandboxResponse* resp) override {
-    return Unary("StopPodSandbox", false, *context, resp,
+    return Unary("StopPodSandbox", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->StopPodSandbox(c, *req);
                  });
@@ -125,7 +136,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status RemovePodSandbox(grpc::ServerContext* context,
                                 const v1::RemovePodSandboxRequest* req,
                                 v1::RemovePodSandboxResponse* resp) override {
-    return Unary("RemovePodSandbox", false, *context, resp,
+    return Unary("RemovePodSandbox", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->RemovePodSandbox(c, *req);
                  });
@@ -133,7 +144,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status PodSandboxStatus(grpc::ServerContext* context,
                                 const v1::PodSandboxStatusRequest* req,
                                 v1::PodSandboxStatusResponse* resp) override {
-    return Unary("PodSandboxStatus", true, *context, resp,
+    return Unary("PodSandboxStatus", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->PodSandboxStatus(c, *req);
                  });
@@ -141,7 +152,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status ListPodSandbox(grpc::ServerContext* context,
                               const v1::ListPodSandboxRequest* req,
                               v1::ListPodSandboxResponse* resp) override {
-    return Unary("ListPodSandbox", true, *context, resp,
+    return Unary("ListPodSandbox", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ListPodSandbox(c, *req);
                  });
@@ -150,7 +161,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
       grpc::ServerContext* context,
       const v1::UpdatePodSandboxResourcesRequest* req,
       v1::UpdatePodSandboxResourcesResponse* resp) override {
-    return Unary("UpdatePodSandboxResources", false, *context, resp,
+    return Unary("UpdatePodSandboxResources", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->UpdatePodSandboxResources(c, *req);
                  });
@@ -158,17 +169,18 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status StreamPodSandboxes(
       grpc::ServerContext* context, const v1::StreamPodSandboxesRequest* req,
       grpc::ServerWriter<v1::StreamPodSandboxesResponse>* writer) override {
-    return Stream("StreamPodSandboxes", *context, [&](const CallContext& c) {
-      return runtime_->StreamPodSandboxes(
-          c, *req, [writer](const v1::StreamPodSandboxesResponse& batch) {
-            return writer->Write(batch);
-          });
-    });
+    return Stream(
+        "StreamPodSandboxes", *context, *req, [&](const CallContext& c) {
+          return runtime_->StreamPodSandboxes(
+              c, *req, [writer](const v1::StreamPodSandboxesResponse& batch) {
+                return writer->Write(batch);
+              });
+        });
   }
   grpc::Status CreateContainer(grpc::ServerContext* context,
                                const v1::CreateContainerRequest* req,
                                v1::CreateContainerResponse* resp) override {
-    return Unary("CreateContainer", false, *context, resp,
+    return Unary("CreateContainer", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->CreateContainer(c, *req);
                  });
@@ -176,7 +188,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status StartContainer(grpc::ServerContext* context,
                               const v1::StartContainerRequest* req,
                               v1::StartContainerResponse* resp) override {
-    return Unary("StartContainer", false, *context, resp,
+    return Unary("StartContainer", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->StartContainer(c, *req);
                  });
@@ -185,13 +197,13 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
                              const v1::StopContainerRequest* req,
                              v1::StopContainerResponse* resp) override {
     return Unary(
-        "StopContainer", false, *context, resp,
+        "StopContainer", false, *context, *req, resp,
         [&](const CallContext& c) { return runtime_->StopContainer(c, *req); });
   }
   grpc::Status RemoveContainer(grpc::ServerContext* context,
                                const v1::RemoveContainerRequest* req,
                                v1::RemoveContainerResponse* resp) override {
-    return Unary("RemoveContainer", false, *context, resp,
+    return Unary("RemoveContainer", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->RemoveContainer(c, *req);
                  });
@@ -199,7 +211,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status ContainerStatus(grpc::ServerContext* context,
                                const v1::ContainerStatusRequest* req,
                                v1::ContainerStatusResponse* resp) override {
-    return Unary("ContainerStatus", true, *context, resp,
+    return Unary("ContainerStatus", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ContainerStatus(c, *req);
                  });
@@ -207,7 +219,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status ListContainers(grpc::ServerContext* context,
                               const v1::ListContainersRequest* req,
                               v1::ListContainersResponse* resp) override {
-    return Unary("ListContainers", true, *context, resp,
+    return Unary("ListContainers", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ListContainers(c, *req);
                  });
@@ -216,7 +228,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
       grpc::ServerContext* context,
       const v1::UpdateContainerResourcesRequest* req,
       v1::UpdateContainerResourcesResponse* resp) override {
-    return Unary("UpdateContainerResources", false, *context, resp,
+    return Unary("UpdateContainerResources", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->UpdateContainerResources(c, *req);
                  });
@@ -224,7 +236,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status ReopenContainerLog(
       grpc::ServerContext* context, const v1::ReopenContainerLogRequest* req,
       v1::ReopenContainerLogResponse* resp) override {
-    return Unary("ReopenContainerLog", false, *context, resp,
+    return Unary("ReopenContainerLog", false, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ReopenContainerLog(c, *req);
                  });
@@ -232,12 +244,13 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status StreamContainers(
       grpc::ServerContext* context, const v1::StreamContainersRequest* req,
       grpc::ServerWriter<v1::StreamContainersResponse>* writer) override {
-    return Stream("StreamContainers", *context, [&](const CallContext& c) {
-      return runtime_->StreamContainers(
-          c, *req, [writer](const v1::StreamContainersResponse& batch) {
-            return writer->Write(batch);
-          });
-    });
+    return Stream(
+        "StreamContainers", *context, *req, [&](const CallContext& c) {
+          return runtime_->StreamContainers(
+              c, *req, [writer](const v1::StreamContainersResponse& batch) {
+                return writer->Write(batch);
+              });
+        });
   }
   grpc::Status CheckpointContainer(grpc::ServerContext*,
                                    const v1::CheckpointContainerRequest*,
@@ -247,19 +260,20 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status GetContainerEvents(
       grpc::ServerContext* context, const v1::GetEventsRequest* req,
       grpc::ServerWriter<v1::ContainerEventResponse>* writer) override {
-    return Stream("GetContainerEvents", *context, [&](const CallContext& c) {
-      return runtime_->GetContainerEvents(
-          c, *req, [writer](const v1::ContainerEventResponse& event) {
-            return writer->Write(event);
-          });
-    });
+    return Stream(
+        "GetContainerEvents", *context, *req, [&](const CallContext& c) {
+          return runtime_->GetContainerEvents(
+              c, *req, [writer](const v1::ContainerEventResponse& event) {
+                return writer->Write(event);
+              });
+        });
   }
 
   // Stats: kubelet polls them every few seconds.
   grpc::Status ContainerStats(grpc::ServerContext* context,
                               const v1::ContainerStatsRequest* req,
                               v1::ContainerStatsResponse* resp) override {
-    return Unary("ContainerStats", true, *context, resp,
+    return Unary("ContainerStats", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ContainerStats(c, *req);
                  });
@@ -267,7 +281,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status ListContainerStats(
       grpc::ServerContext* context, const v1::ListContainerStatsRequest* req,
       v1::ListContainerStatsResponse* resp) override {
-    return Unary("ListContainerStats", true, *context, resp,
+    return Unary("ListContainerStats", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ListContainerStats(c, *req);
                  });
@@ -275,7 +289,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status PodSandboxStats(grpc::ServerContext* context,
                                const v1::PodSandboxStatsRequest* req,
                                v1::PodSandboxStatsResponse* resp) override {
-    return Unary("PodSandboxStats", true, *context, resp,
+    return Unary("PodSandboxStats", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->PodSandboxStats(c, *req);
                  });
@@ -283,7 +297,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status ListPodSandboxStats(
       grpc::ServerContext* context, const v1::ListPodSandboxStatsRequest* req,
       v1::ListPodSandboxStatsResponse* resp) override {
-    return Unary("ListPodSandboxStats", true, *context, resp,
+    return Unary("ListPodSandboxStats", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ListPodSandboxStats(c, *req);
                  });
@@ -292,28 +306,31 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status StreamContainerStats(
       grpc::ServerContext* context, const v1::StreamContainerStatsRequest* req,
       grpc::ServerWriter<v1::StreamContainerStatsResponse>* writer) override {
-    return Stream("StreamContainerStats", *context, [&](const CallContext& c) {
-      return runtime_->StreamContainerStats(
-          c, *req, [writer](const v1::StreamContainerStatsResponse& batch) {
-            return writer->Write(batch);
-          });
-    });
+    return Stream(
+        "StreamContainerStats", *context, *req, [&](const CallContext& c) {
+          return runtime_->StreamContainerStats(
+              c, *req, [writer](const v1::StreamContainerStatsResponse& batch) {
+                return writer->Write(batch);
+              });
+        });
   }
   grpc::Status StreamPodSandboxStats(
       grpc::ServerContext* context, const v1::StreamPodSandboxStatsRequest* req,
       grpc::ServerWriter<v1::StreamPodSandboxStatsResponse>* writer) override {
-    return Stream("StreamPodSandboxStats", *context, [&](const CallContext& c) {
-      return runtime_->StreamPodSandboxStats(
-          c, *req, [writer](const v1::StreamPodSandboxStatsResponse& batch) {
-            return writer->Write(batch);
-          });
-    });
+    return Stream(
+        "StreamPodSandboxStats", *context, *req, [&](const CallContext& c) {
+          return runtime_->StreamPodSandboxStats(
+              c, *req,
+              [writer](const v1::StreamPodSandboxStatsResponse& batch) {
+                return writer->Write(batch);
+              });
+        });
   }
   // Metrics: kubelet's /metrics/cadvisor scrapes.
   grpc::Status ListMetricDescriptors(
       grpc::ServerContext* context, const v1::ListMetricDescriptorsRequest* req,
       v1::ListMetricDescriptorsResponse* resp) override {
-    return Unary("ListMetricDescriptors", true, *context, resp,
+    return Unary("ListMetricDescriptors", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ListMetricDescriptors(c, *req);
                  });
@@ -321,7 +338,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status ListPodSandboxMetrics(
       grpc::ServerContext* context, const v1::ListPodSandboxMetricsRequest* req,
       v1::ListPodSandboxMetricsResponse* resp) override {
-    return Unary("ListPodSandboxMetrics", true, *context, resp,
+    return Unary("ListPodSandboxMetrics", true, *context, *req, resp,
                  [&](const CallContext& c) {
                    return runtime_->ListPodSandboxMetrics(c, *req);
                  });
@@ -332,7 +349,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
       grpc::ServerWriter<v1::StreamPodSandboxMetricsResponse>* writer)
       override {
     return Stream(
-        "StreamPodSandboxMetrics", *context, [&](const CallContext& c) {
+        "StreamPodSandboxMetrics", *context, *req, [&](const CallContext& c) {
           return runtime_->StreamPodSandboxMetrics(
               c, *req,
               [writer](const v1::StreamPodSandboxMetricsResponse& batch) {
@@ -345,30 +362,30 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
   grpc::Status ExecSync(grpc::ServerContext* context,
                         const v1::ExecSyncRequest* req,
                         v1::ExecSyncResponse* resp) override {
-    return Unary("ExecSync", true, *context, resp, [&](const CallContext& c) {
-      return runtime_->ExecSync(c, *req);
-    });
+    return Unary(
+        "ExecSync", true, *context, *req, resp,
+        [&](const CallContext& c) { return runtime_->ExecSync(c, *req); });
   }
 
   grpc::Status Exec(grpc::ServerContext* context, const v1::ExecRequest* req,
                     v1::ExecResponse* resp) override {
-    return Unary("Exec", false, *context, resp,
+    return Unary("Exec", false, *context, *req, resp,
                  [&](const CallContext& c) { return runtime_->Exec(c, *req); });
   }
 
   grpc::Status Attach(grpc::ServerContext* context,
                       const v1::AttachRequest* req,
                       v1::AttachResponse* resp) override {
-    return Unary("Attach", false, *context, resp, [&](const CallContext& c) {
-      return runtime_->Attach(c, *req);
-    });
+    return Unary(
+        "Attach", false, *context, *req, resp,
+        [&](const CallContext& c) { return runtime_->Attach(c, *req); });
   }
 
   grpc::Status PortForward(grpc::ServerContext* context,
                            const v1::PortForwardRequest* req,
                            v1::PortForwardResponse* resp) override {
     return Unary(
-        "PortForward", false, *context, resp,
+        "PortForward", false, *context, *req, resp,
         [&](const CallContext& c) { return runtime_->PortForward(c, *req); });
   }
 
@@ -385,14 +402,14 @@ class ImageServiceGrpc final : public v1::ImageService::Service,
   grpc::Status ListImages(grpc::ServerContext* context,
                           const v1::ListImagesRequest* req,
                           v1::ListImagesResponse* resp) override {
-    return Unary("ListImages", true, *context, resp, [&](const CallContext& c) {
-      return images_->ListImages(c, *req);
-    });
+    return Unary(
+        "ListImages", true, *context, *req, resp,
+        [&](const CallContext& c) { return images_->ListImages(c, *req); });
   }
   grpc::Status StreamImages(
       grpc::ServerContext* context, const v1::StreamImagesRequest* req,
       grpc::ServerWriter<v1::StreamImagesResponse>* writer) override {
-    return Stream("StreamImages", *context, [&](const CallContext& c) {
+    return Stream("StreamImages", *context, *req, [&](const CallContext& c) {
       return images_->StreamImages(
           c, *req, [writer](const v1::StreamImagesResponse& batch) {
             return writer->Write(batch);
@@ -403,28 +420,28 @@ class ImageServiceGrpc final : public v1::ImageService::Service,
                            const v1::ImageStatusRequest* req,
                            v1::ImageStatusResponse* resp) override {
     return Unary(
-        "ImageStatus", true, *context, resp,
+        "ImageStatus", true, *context, *req, resp,
         [&](const CallContext& c) { return images_->ImageStatus(c, *req); });
   }
   grpc::Status PullImage(grpc::ServerContext* context,
                          const v1::PullImageRequest* req,
                          v1::PullImageResponse* resp) override {
-    return Unary("PullImage", false, *context, resp, [&](const CallContext& c) {
-      return images_->PullImage(c, *req);
-    });
+    return Unary(
+        "PullImage", false, *context, *req, resp,
+        [&](const CallContext& c) { return images_->PullImage(c, *req); });
   }
   grpc::Status RemoveImage(grpc::ServerContext* context,
                            const v1::RemoveImageRequest* req,
                            v1::RemoveImageResponse* resp) override {
     return Unary(
-        "RemoveImage", false, *context, resp,
+        "RemoveImage", false, *context, *req, resp,
         [&](const CallContext& c) { return images_->RemoveImage(c, *req); });
   }
   grpc::Status ImageFsInfo(grpc::ServerContext* context,
                            const v1::ImageFsInfoRequest* req,
                            v1::ImageFsInfoResponse* resp) override {
     return Unary(
-        "ImageFsInfo", true, *context, resp,
+        "ImageFsInfo", true, *context, *req, resp,
         [&](const CallContext& c) { return images_->ImageFsInfo(c, *req); });
   }
 

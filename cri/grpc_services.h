@@ -5,8 +5,8 @@
 // with a message naming the RPC.
 #pragma once
 
-#include "cri/image_service.h"
-#include "cri/rpc_observer.h"
+#include "cri/base/rpc_observer.h"
+#include "cri/image/image_service.h"
 #include "cri/runtime_service.h"
 #include "proto/cri_api_grpc.h"
 

@@ -1,9 +1,6 @@
 // RuntimeConfig: tells kubelet which cgroup driver Docker uses, so kubelet
 // can follow it (KubeletCgroupDriverFromCRI). Read-only; one GET /info.
-// UpdateRuntimeConfig: kubelet hands over the node's pod CIDR, which the
-// network plugin keeps for IP allocation. No docker call.
 #include "absl/strings/str_cat.h"
-#include "common/logging.h"
 #include "common/status_macros.h"
 #include "cri/runtime_service.h"
 
@@ -23,18 +20,6 @@ absl::StatusOr<v1::RuntimeConfigResponse> RuntimeService::RuntimeConfig(
                      info.cgroup_driver, "\" (want systemd or cgroupfs)"));
   }
   return resp;
-}
-
-absl::StatusOr<v1::UpdateRuntimeConfigResponse>
-RuntimeService::UpdateRuntimeConfig(const CallContext& ctx,
-                                    const v1::UpdateRuntimeConfigRequest& req) {
-  const std::string& cidr = req.runtime_config().network_config().pod_cidr();
-  // An empty CIDR means "no change", as kubelet sends it before it knows.
-  if (!cidr.empty() && cidr != network_->PodCidr()) {
-    LOG(INFO) << "pod CIDR set to " << cidr;
-    network_->SetPodCidr(cidr);
-  }
-  return v1::UpdateRuntimeConfigResponse();
 }
 
 }  // namespace cri_dockerd

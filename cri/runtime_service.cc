@@ -1,15 +1,32 @@
+// RuntimeService's construction and the lookups its verbs share:
+// finding a CRI container or a pod sandbox (its infra container and/or
+// checkpoint) by ID or unique prefix, the network plugin's view of a
+// sandbox and its IPs, and the checks every streaming verb makes.
 #include "cri/runtime_service.h"
 
 #include <algorithm>
 #include <utility>
 
-#include "cri/exec_reaper.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "cri/convert/naming.h"
+#include "cri/docker_streaming/exec_reaper.h"
 
 namespace cri_dockerd {
+namespace {
+
+bool IsSandboxContainer(const docker::ContainerInspect& c) {
+  auto it = c.labels.find(kContainerTypeLabel);
+  return it != c.labels.end() && it->second == kContainerTypeSandbox;
+}
+
+}  // namespace
 
 RuntimeService::RuntimeService(docker::DockerClient* docker,
                                network::NetworkPlugin* network,
-                               ImageService* images,
+                               NodeImages* images,
                                store::CheckpointStore* checkpoints,
                                RuntimeOptions options,
                                logs::ContainerLogManager* logs,
@@ -35,6 +52,149 @@ RuntimeService::~RuntimeService() { events_->Stop(); }
 
 absl::Time RuntimeService::DockerDeadline(const CallContext& ctx) const {
   return std::min(ctx.deadline, absl::Now() + options_.request_timeout);
+}
+
+absl::StatusOr<docker::ContainerInspect> RuntimeService::FindContainer(
+    const CallContext& ctx, const std::string& id) {
+  RETURN_IF_ERROR(ValidateId("container_id", id));
+  absl::StatusOr<docker::ContainerInspect> c =
+      docker_->InspectContainer(id, DockerDeadline(ctx));
+  if (absl::IsNotFound(c.status()) || absl::IsInvalidArgument(c.status())) {
+    return absl::NotFoundError(
+        absl::StrCat("container \"", id, "\" not found"));
+  }
+  if (!c.ok()) return c.status();
+  auto type = c->labels.find(kContainerTypeLabel);
+  if (type == c->labels.end() || type->second != kContainerTypeContainer) {
+    return absl::NotFoundError(absl::StrCat(
+        "container \"", id, "\" not found (docker has it, but it is not a ",
+        "CRI container)"));
+  }
+  return c;
+}
+
+absl::StatusOr<docker::ContainerInspect> RuntimeService::FindRunningContainer(
+    const CallContext& ctx, const std::string& id) {
+  if (streaming_ == nullptr) {
+    return absl::UnavailableError("the streaming server is not running");
+  }
+  ASSIGN_OR_RETURN(docker::ContainerInspect c, FindContainer(ctx, id));
+  if (!c.state.running) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "container ", id, " is not running (", c.state.status, ")"));
+  }
+  return c;
+}
+
+absl::Status RuntimeService::ValidateStreams(bool tty, bool stdin, bool stdout,
+                                             bool stderr) {
+  if (tty && stderr) {
+    // A TTY has a single output stream.
+    return absl::InvalidArgumentError("tty and stderr cannot both be true");
+  }
+  if (!stdin && !stdout && !stderr) {
+    return absl::InvalidArgumentError(
+        "one of stdin, stdout, or stderr must be set");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RuntimeService::SandboxInfo> RuntimeService::FindSandbox(
+    const CallContext& ctx, const std::string& id) {
+  RETURN_IF_ERROR(ValidateId("pod_sandbox_id", id));
+  SandboxInfo info;
+  absl::StatusOr<docker::ContainerInspect> c =
+      docker_->InspectContainer(id, DockerDeadline(ctx));
+  if (c.ok() && IsSandboxContainer(*c)) {
+    info.id = c->id;
+    info.host_network = c->network_mode == "host";
+    info.container = *std::move(c);
+  } else if (c.ok() || absl::IsNotFound(c.status())) {
+    // Not a sandbox, or gone: a checkpoint may still remember it.
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, checkpoints_->List());
+    for (const std::string& known : ids) {
+      if (absl::StartsWith(known, id)) {
+        if (!info.id.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("pod_sandbox_id \"", id, "\" is ambiguous"));
+        }
+        info.id = known;
+      }
+    }
+    if (info.id.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("pod sandbox \"", id, "\" not found"));
+    }
+  } else {
+    return c.status();
+  }
+  absl::StatusOr<store::SandboxCheckpoint> cp = checkpoints_->Read(info.id);
+  if (cp.ok()) {
+    info.checkpoint = *std::move(cp);
+    info.host_network = info.host_network || info.checkpoint->host_network;
+  } else if (!absl::IsNotFound(cp.status())) {
+    LOG(WARNING) << "sandbox " << info.id << ": " << cp.status();
+  }
+  if (!info.container && !info.checkpoint) {
+    return absl::NotFoundError(
+        absl::StrCat("pod sandbox \"", id, "\" not found"));
+  }
+  return info;
+}
+
+network::PodNetworkRequest RuntimeService::NetworkRequest(
+    const SandboxInfo& sandbox) const {
+  network::PodNetworkRequest req;
+  req.sandbox_id = sandbox.id;
+  if (sandbox.checkpoint) {
+    req.pod_name = sandbox.checkpoint->name;
+    req.pod_namespace = sandbox.checkpoint->ns;
+    for (const store::CheckpointPortMapping& m :
+         sandbox.checkpoint->port_mappings) {
+      network::PortMapping p;
+      p.protocol = m.protocol.value_or("tcp");
+      p.container_port = m.container_port.value_or(0);
+      p.host_port = m.host_port.value_or(0);
+      p.host_ip = m.host_ip;
+      req.port_mappings.push_back(std::move(p));
+    }
+  }
+  if (sandbox.container) {
+    const docker::ContainerInspect& c = *sandbox.container;
+    if (absl::StatusOr<NameParts> parts = ParseName(c.name); parts.ok()) {
+      req.pod_name = parts->pod;
+      req.pod_namespace = parts->ns;
+      req.pod_uid = parts->uid;
+    }
+    req.annotations = ExtractLabels(c.labels).second;
+    if (c.state.running && c.state.pid > 0) {
+      req.netns_path = absl::StrCat("/proc/", c.state.pid, "/ns/net");
+    }
+  }
+  return req;
+}
+
+std::vector<std::string> RuntimeService::SandboxIps(
+    const CallContext& ctx, const SandboxInfo& sandbox) {
+  std::vector<std::string> ips;
+  if (sandbox.host_network || !sandbox.container) return ips;
+  if (network_->Name() != "cni") {
+    for (const auto& [name, endpoint] : sandbox.container->networks) {
+      if (!endpoint.ip_address.empty()) ips.push_back(endpoint.ip_address);
+      if (!endpoint.global_ipv6_address.empty()) {
+        ips.push_back(endpoint.global_ipv6_address);
+      }
+    }
+    return ips;
+  }
+  absl::StatusOr<network::PodNetworkStatus> status =
+      network_->GetPodNetworkStatus(NetworkRequest(sandbox),
+                                    DockerDeadline(ctx));
+  if (!status.ok()) {
+    LOG(DEBUG) << "sandbox " << sandbox.id << ": no IPs: " << status.status();
+    return ips;
+  }
+  return status->ips;
 }
 
 }  // namespace cri_dockerd

@@ -11,11 +11,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "cri/call_context.h"
+#include "cri/base/call_context.h"
+#include "cri/base/runtime_options.h"
 #include "cri/events/container_event_source.h"
-#include "cri/image_service.h"
+#include "cri/image/image_service.h"
 #include "cri/network/network_plugin.h"
-#include "cri/runtime_options.h"
 #include "cri/stats/cgroup_reader.h"
 #include "cri/stats/collector.h"
 #include "cri/store/checkpoint_store.h"
@@ -42,7 +42,7 @@ class RuntimeService {
   // `stats_options` tells the stats verbs where procfs is (tests);
   // `event_options` bounds the GetContainerEvents machinery.
   RuntimeService(docker::DockerClient* docker, network::NetworkPlugin* network,
-                 ImageService* images, store::CheckpointStore* checkpoints,
+                 NodeImages* images, store::CheckpointStore* checkpoints,
                  RuntimeOptions options,
                  logs::ContainerLogManager* logs = nullptr,
                  stats::CollectorOptions stats_options = {},
@@ -113,8 +113,9 @@ class RuntimeService {
   // Ends every GetContainerEvents stream and stops watching docker (at
   // shutdown, before the gRPC server drains). Idempotent.
   void StopContainerEvents();
-  // Streaming (container_exec.cc, sandbox_portforward.cc): URLs of the
-  // streaming server set with SetStreamingServer.
+  // Streaming (container_exec.cc, container_attach.cc,
+  // sandbox_port_forward.cc): URLs of the streaming server set with
+  // SetStreamingServer.
   absl::StatusOr<v1::ExecResponse> Exec(const CallContext& ctx,
                                         const v1::ExecRequest& req);
   absl::StatusOr<v1::AttachResponse> Attach(const CallContext& ctx,
@@ -146,7 +147,7 @@ class RuntimeService {
       const std::function<bool(const v1::StreamPodSandboxStatsResponse&)>&
           send);
 
-  // cAdvisor-style metrics (metric_descriptors.cc, sandbox_metrics.cc).
+  // cAdvisor-style metrics (metric_descriptors_list.cc, sandbox_metrics.cc).
   absl::StatusOr<v1::ListMetricDescriptorsResponse> ListMetricDescriptors(
       const CallContext& ctx, const v1::ListMetricDescriptorsRequest& req);
   absl::StatusOr<v1::ListPodSandboxMetricsResponse> ListPodSandboxMetrics(
@@ -179,10 +180,6 @@ class RuntimeService {
   // gone) as CRI PodSandbox entries, filtered.
   absl::StatusOr<std::vector<v1::PodSandbox>> ListSandboxes(
       const CallContext& ctx, const v1::PodSandboxFilter& filter);
-  // Builds the infra container's create config.
-  absl::StatusOr<docker::ContainerCreateConfig> SandboxCreateConfig(
-      const CallContext& ctx, const v1::RunPodSandboxRequest& req,
-      const std::string& image);
   // A CRI container (labelled as ours) by ID or unique prefix; NotFound
   // otherwise, InvalidArgument for a malformed ID.
   absl::StatusOr<docker::ContainerInspect> FindContainer(const CallContext& ctx,
@@ -191,6 +188,9 @@ class RuntimeService {
   // without a streaming server.
   absl::StatusOr<docker::ContainerInspect> FindRunningContainer(
       const CallContext& ctx, const std::string& id);
+  // kubelet's checks of the streams an Exec or Attach asks for.
+  static absl::Status ValidateStreams(bool tty, bool stdin, bool stdout,
+                                      bool stderr);
   static v1::ContainerState CriState(const docker::ContainerState& s);
   absl::StatusOr<std::vector<v1::Container>> ListCriContainers(
       const CallContext& ctx, const v1::ContainerFilter& filter);
@@ -234,7 +234,7 @@ class RuntimeService {
   // Constant after construction.
   docker::DockerClient* const docker_;
   network::NetworkPlugin* const network_;
-  ImageService* const images_;
+  NodeImages* const images_;
   store::CheckpointStore* const checkpoints_;
   const RuntimeOptions options_;
   logs::ContainerLogManager* const logs_;

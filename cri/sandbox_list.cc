@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "cri/naming.h"
+#include "cri/base/stream_batches.h"
+#include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
-#include "cri/stream_batches.h"
 
 namespace cri_dockerd {
 namespace {
@@ -94,17 +94,6 @@ absl::Status RuntimeService::StreamPodSandboxes(
         return b.mutable_pod_sandboxes();
       },
       send);
-}
-
-absl::StatusOr<v1::UpdatePodSandboxResourcesResponse>
-RuntimeService::UpdatePodSandboxResources(
-    const CallContext& ctx, const v1::UpdatePodSandboxResourcesRequest& req) {
-  ASSIGN_OR_RETURN(SandboxInfo sandbox, FindSandbox(ctx, req.pod_sandbox_id()));
-  // kubelet owns the pod-level cgroup and resizes it itself; docker has no
-  // pod-level object to update, and the infra container needs nothing.
-  LOG(INFO) << "pod sandbox " << sandbox.id
-            << ": resources noted (the pod cgroup is kubelet's to resize)";
-  return v1::UpdatePodSandboxResourcesResponse();
 }
 
 }  // namespace cri_dockerd

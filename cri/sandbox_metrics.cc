@@ -17,10 +17,10 @@
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "cri/metrics_proto.h"
+#include "cri/base/stream_batches.h"
 #include "cri/runtime_service.h"
 #include "cri/stats/cgroup_details.h"
-#include "cri/stream_batches.h"
+#include "cri/stats/metrics_proto.h"
 
 namespace cri_dockerd {
 namespace {

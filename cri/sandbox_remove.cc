@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "cri/naming.h"
+#include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {

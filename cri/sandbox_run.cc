@@ -10,8 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
-#include "cri/naming.h"
-#include "cri/resolv_conf.h"
+#include "cri/convert/naming.h"
+#include "cri/convert/resolv_conf.h"
+#include "cri/convert/sandbox_config.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {
@@ -66,8 +67,10 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
   const std::string& pod = config.metadata().name();
 
   RETURN_IF_ERROR(images_->EnsureImage(ctx, options_.pod_infra_image).status());
+  ASSIGN_OR_RETURN(docker::SystemInfo info, docker_->Info(deadline));
   ASSIGN_OR_RETURN(docker::ContainerCreateConfig create,
-                   SandboxCreateConfig(ctx, req, options_.pod_infra_image));
+                   SandboxCreateConfig(req, options_.pod_infra_image, info,
+                                       network_->Name() == "cni"));
   const bool host_network = create.network_mode == "host";
 
   absl::StatusOr<std::string> created =

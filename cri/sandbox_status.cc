@@ -4,7 +4,7 @@
 // only from its checkpoint (container gone) is NOTREADY. Read-only.
 #include "absl/time/time.h"
 #include "common/status_macros.h"
-#include "cri/naming.h"
+#include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {

@@ -7,7 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/metrics/registry.h"
-#include "cri/rpc_observer.h"
+#include "cri/base/rpc_observer.h"
 
 namespace cri_dockerd {
 

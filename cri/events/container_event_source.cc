@@ -9,11 +9,11 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "cri/convert/naming.h"
 
 namespace cri_dockerd::events {
 namespace {
 
-constexpr char kTypeLabel[] = "io.kubernetes.docker.type";
 // How long the dispatcher waits for work before retrying a failed
 // resynchronisation.
 constexpr absl::Duration kRetryResync = absl::Seconds(1);
@@ -89,7 +89,7 @@ absl::Status ContainerEventSource::ReadOnce(absl::Time* resume_from) {
   stream.since = *resume_from;
   stream.filters["type"] = {"container"};
   stream.filters["event"] = {"create", "start", "die", "destroy"};
-  stream.filters["label"] = {kTypeLabel};
+  stream.filters["label"] = {kContainerTypeLabel};
   stream.on_event = [&](const docker::Event& e) {
     if (e.time_nano > 0) *resume_from = absl::FromUnixNanos(e.time_nano);
     Item item;
@@ -127,7 +127,7 @@ bool ContainerEventSource::Resync(ContainerStateTracker& tracker,
                                   bool initial) {
   docker::ListContainersOptions list;
   list.all = true;
-  list.filters["label"] = {kTypeLabel};
+  list.filters["label"] = {kContainerTypeLabel};
   const int64_t now = absl::ToUnixNanos(absl::Now());
   absl::StatusOr<std::vector<docker::ContainerSummary>> containers =
       docker_->ListContainers(list, absl::Now() + options_.docker_timeout);

@@ -5,16 +5,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "cri/convert/naming.h"
 
 namespace cri_dockerd::events {
 namespace {
-
-// Labels and names as cri/naming.h writes them (not included here: this
-// library does not depend on the cri target).
-constexpr char kTypeLabel[] = "io.kubernetes.docker.type";
-constexpr char kTypeSandbox[] = "podsandbox";
-constexpr char kTypeContainer[] = "container";
-constexpr char kSandboxIdLabel[] = "io.kubernetes.sandbox.id";
 
 // Attributes docker adds to a container event next to its labels.
 bool IsEventAttribute(const std::string& key) {
@@ -26,15 +20,15 @@ bool IsEventAttribute(const std::string& key) {
 bool Identify(const std::string& id,
               const std::map<std::string, std::string>& labels,
               ContainerChange* change) {
-  auto type = labels.find(kTypeLabel);
+  auto type = labels.find(kContainerTypeLabel);
   if (type == labels.end()) return false;
   change->id = id;
-  if (type->second == kTypeSandbox) {
+  if (type->second == kContainerTypeSandbox) {
     change->is_sandbox = true;
     change->sandbox_id = id;
     return true;
   }
-  if (type->second != kTypeContainer) return false;
+  if (type->second != kContainerTypeContainer) return false;
   auto sandbox = labels.find(kSandboxIdLabel);
   if (sandbox != labels.end()) change->sandbox_id = sandbox->second;
   return true;

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/logging.h"
-#include "cri/streaming/portforward.h"
+#include "cri/streaming/port_forward.h"
 #include "cri/streaming/remotecommand.h"
 
 namespace cri_dockerd::streaming {

@@ -1,7 +1,7 @@
 // ToDockerMounts / ToDockerDevices / CheckCdiDevices: CRI mounts and
 // devices as docker takes them, host paths created like `docker -v`, and
 // the refused inputs (each error naming the field).
-#include "cri/container_mounts.h"
+#include "cri/convert/container_mounts.h"
 
 #include <sys/stat.h>
 

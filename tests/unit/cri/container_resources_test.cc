@@ -1,7 +1,7 @@
 // ToDockerResources: CPU, cpuset and memory/swap as docker takes them,
 // what is reported as not applied, and the refused inputs (each error
 // naming the field).
-#include "cri/container_resources.h"
+#include "cri/convert/container_resources.h"
 
 #include <cstdint>
 #include <functional>

@@ -1,7 +1,7 @@
 // ApplyContainerSecurityContext: what a container's CRI security context
 // becomes in docker's create config, and which requests it refuses (each
 // error naming the field). Also the AppArmor "is it loaded" check.
-#include "cri/container_security.h"
+#include "cri/convert/container_security.h"
 
 #include <filesystem>
 #include <functional>

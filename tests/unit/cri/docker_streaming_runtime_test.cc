@@ -2,7 +2,7 @@
 // interactive streams: stdin to the process and EOF, stdout/stderr
 // demultiplexed, exit codes, TTY resizes, attach, and a client that goes
 // away releasing the docker connection.
-#include "cri/docker_streaming_runtime.h"
+#include "cri/docker_streaming/docker_streaming_runtime.h"
 
 #include <deque>
 #include <string>

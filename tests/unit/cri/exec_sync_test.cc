@@ -18,7 +18,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "cri/exec_process.h"
+#include "cri/docker_streaming/exec_process.h"
 #include "tests/poll_until.h"
 #include "tests/unit/cri/pod_fixture.h"
 

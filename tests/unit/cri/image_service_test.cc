@@ -1,5 +1,5 @@
 // ImageService handlers against the fake docker client.
-#include "cri/image_service.h"
+#include "cri/image/image_service.h"
 
 #include <array>
 #include <atomic>

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "cri/stream_batches.h"
+#include "cri/base/stream_batches.h"
 #include "tests/unit/cri/stats/stats_fixture.h"
 
 namespace cri_dockerd {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "cri/image_service.h"
+#include "cri/image/image_service.h"
 #include "cri/network/cni_plugin.h"
 #include "cri/runtime_service.h"
 #include "cri/store/checkpoint_store.h"

@@ -1,0 +1,25 @@
+// The pod sandbox's infra container, as docker create config: what
+// RunPodSandbox asks docker for.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "docker_client/container_types.h"
+#include "docker_client/types.h"
+#include "proto/cri_api.h"
+
+namespace cri_dockerd {
+
+namespace v1 = ::runtime::v1;
+
+// The infra container of `req`'s pod running `image`, on an engine that
+// `info` describes. `cni_network`: a CNI plugin wires the pod's network
+// namespace (docker gives it none); otherwise docker's bridge does and
+// publishes the port mappings. InvalidArgument for a runtime handler the
+// engine lacks or a bad security context.
+absl::StatusOr<docker::ContainerCreateConfig> SandboxCreateConfig(
+    const v1::RunPodSandboxRequest& req, const std::string& image,
+    const docker::SystemInfo& info, bool cni_network);
+
+}  // namespace cri_dockerd

@@ -1,0 +1,236 @@
+#include "cri/docker_streaming/docker_streaming_runtime.h"
+
+#include <functional>
+#include <optional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/logging.h"
+#include "docker_client/mux_stream_decoder.h"
+
+namespace cri_dockerd {
+namespace {
+
+constexpr size_t kChunk = 32 * 1024;
+// How long docker gets to record an exec's exit code after its output
+// ended.
+constexpr absl::Duration kExitWait = absl::Seconds(5);
+// How long a TTY exec waits for the client's first terminal size before
+// it starts without one (a client with no terminal sends none).
+constexpr absl::Duration kFirstSizeWait = absl::Seconds(1);
+
+// Carries the client's terminal sizes (TTY sessions with a resize stream)
+// to docker on a thread of its own. Sizes that come before Start() are
+// held, the latest only; from Start() on each goes to `apply` in order.
+class ResizeRelay {
+ public:
+  explicit ResizeRelay(const streaming::StreamIo& io)
+      : source_(io.tty ? io.resize : nullptr) {
+    if (source_ != nullptr) thread_ = std::thread([this] { Run(); });
+  }
+  ~ResizeRelay() { Stop(); }
+  ResizeRelay(const ResizeRelay&) = delete;
+  ResizeRelay& operator=(const ResizeRelay&) = delete;
+
+  // The first size, once the client has sent one, waiting up to `timeout`
+  // for it; nullopt if none came (or the client sends none).
+  std::optional<streaming::TerminalSize> WaitFirst(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](ResizeRelay* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
+              return r->first_.has_value() || r->ended_;
+            },
+            this),
+        timeout);
+    return first_;
+  }
+
+  // Sends the held size, then every later one, to `apply`.
+  void Start(std::function<void(streaming::TerminalSize)> apply) {
+    // apply_mu_ keeps a newer size from overtaking the held one.
+    absl::MutexLock applying(&apply_mu_);
+    apply_ = std::move(apply);
+    std::optional<streaming::TerminalSize> held;
+    {
+      absl::MutexLock lock(&mu_);
+      held.swap(held_);
+    }
+    if (held.has_value()) apply_(*held);
+  }
+
+  // Stops reading sizes (locally) and joins the thread. Idempotent.
+  void Stop() {
+    if (source_ != nullptr) source_->Cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    while (std::optional<streaming::TerminalSize> size = source_->Next()) {
+      absl::MutexLock applying(&apply_mu_);
+      {
+        absl::MutexLock lock(&mu_);
+        if (!first_.has_value()) first_ = size;
+        if (!apply_) {
+          held_ = size;
+          continue;
+        }
+      }
+      apply_(*size);
+    }
+    absl::MutexLock lock(&mu_);
+    ended_ = true;
+  }
+
+  streaming::ResizeSource* const source_;  // null: nothing to relay
+  absl::Mutex apply_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  absl::Mutex mu_;
+  std::optional<streaming::TerminalSize> first_ ABSL_GUARDED_BY(mu_);
+  std::optional<streaming::TerminalSize> held_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  // Empty until Start().
+  std::function<void(streaming::TerminalSize)> apply_
+      ABSL_GUARDED_BY(apply_mu_);
+  std::thread thread_;
+};
+
+}  // namespace
+
+DockerStreamingRuntime::DockerStreamingRuntime(docker::DockerClient* docker,
+                                               absl::Duration setup_timeout)
+    : docker_(docker), setup_timeout_(setup_timeout) {}
+
+absl::Status PumpHijacked(docker::HijackedConn* conn,
+                          const streaming::StreamIo& io) {
+  int watch = io.client_gone->OnGone([conn] { conn->Shutdown(); });
+  std::thread input;
+  if (io.stdin != nullptr) {
+    input = std::thread([&io, conn] {
+      std::string buf(kChunk, '\0');
+      while (true) {
+        absl::StatusOr<size_t> n = io.stdin->Read(buf.data(), buf.size());
+        if (!n.ok()) return;
+        if (*n == 0) {
+          (void)conn->CloseWrite();
+          return;
+        }
+        if (!conn->WriteAll(absl::string_view(buf.data(), *n)).ok()) return;
+      }
+    });
+  }
+
+  absl::Status result;
+  docker::MuxStreamDecoder decoder;
+  std::string buf(kChunk, '\0');
+  auto deliver = [](streaming::ByteStream* to, absl::string_view data) {
+    return to == nullptr || data.empty() ? absl::OkStatus() : to->Write(data);
+  };
+  while (result.ok()) {
+    absl::StatusOr<size_t> n = conn->Read(buf.data(), buf.size());
+    if (!n.ok()) {
+      result = absl::IsCancelled(n.status())
+                   ? absl::CancelledError("the client went away")
+                   : n.status();
+      break;
+    }
+    if (*n == 0) break;
+    absl::string_view chunk(buf.data(), *n);
+    if (io.tty) {
+      result = deliver(io.stdout, chunk);
+      continue;
+    }
+    absl::Status write;
+    absl::Status fed = decoder.Feed(
+        chunk, [&](docker::MuxStream stream, absl::string_view data) {
+          if (!write.ok()) return;
+          if (stream == docker::MuxStream::kStdout) {
+            write = deliver(io.stdout, data);
+          } else if (stream == docker::MuxStream::kStderr ||
+                     stream == docker::MuxStream::kSystemErr) {
+            write = deliver(io.stderr != nullptr ? io.stderr : io.stdout, data);
+          }
+        });
+    result = fed.ok() ? write : fed;
+  }
+  // Done: stop reading the client's input (locally), drop the docker
+  // connection, and wait for the input thread.
+  if (io.stdin != nullptr) io.stdin->Reset();
+  conn->Shutdown();
+  if (input.joinable()) input.join();
+  io.client_gone->Remove(watch);
+  return result;
+}
+
+absl::StatusOr<int> DockerStreamingRuntime::Exec(
+    const streaming::ExecRequest& request, const streaming::StreamIo& io) {
+  // The client sends its terminal's size as soon as its streams are up;
+  // waiting briefly for it lets docker (API 1.42+) start the command at
+  // that size instead of at 0x0 with a resize racing the command's start.
+  ResizeRelay resizes(io);
+  docker::ExecCreateConfig config;
+  if (std::optional<streaming::TerminalSize> first =
+          resizes.WaitFirst(kFirstSizeWait)) {
+    config.console_size = docker::TerminalBox{first->height, first->width};
+  }
+  config.container_id = request.container_id;
+  config.cmd = request.cmd;
+  config.tty = io.tty;
+  config.attach_stdin = io.stdin != nullptr;
+  config.attach_stdout = io.stdout != nullptr;
+  config.attach_stderr = io.stderr != nullptr;
+  absl::StatusOr<std::string> exec_id =
+      docker_->CreateExec(config, SetupDeadline());
+  if (!exec_id.ok()) return exec_id.status();
+  auto conn = docker_->StartExecInteractive(*exec_id, io.tty, SetupDeadline());
+  if (!conn.ok()) return conn.status();
+  // Every size goes to docker after the start too, the first included: an
+  // engine older than API 1.42 took no ConsoleSize.
+  resizes.Start([this, id = *exec_id](streaming::TerminalSize size) {
+    absl::Status s =
+        docker_->ResizeExec(id, size.height, size.width, SetupDeadline());
+    if (!s.ok()) LOG(DEBUG) << "resize exec " << id << ": " << s;
+  });
+  absl::Status pumped = PumpHijacked(conn->get(), io);
+  resizes.Stop();
+  conn->reset();
+  if (!pumped.ok()) return pumped;
+  const absl::Time give_up = absl::Now() + kExitWait;
+  while (true) {
+    absl::StatusOr<docker::ExecInspect> inspected =
+        docker_->InspectExec(*exec_id, SetupDeadline());
+    if (!inspected.ok()) return inspected.status();
+    if (!inspected->running && inspected->exit_code.has_value()) {
+      return *inspected->exit_code;
+    }
+    if (absl::Now() > give_up) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "exec ", *exec_id, " still running after its output ended"));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+absl::Status DockerStreamingRuntime::Attach(
+    const streaming::AttachRequest& request, const streaming::StreamIo& io) {
+  docker::AttachOptions options;
+  options.stdin = io.stdin != nullptr;
+  options.stdout = io.stdout != nullptr;
+  options.stderr = io.stderr != nullptr;
+  auto conn =
+      docker_->AttachContainer(request.container_id, options, SetupDeadline());
+  if (!conn.ok()) return conn.status();
+  ResizeRelay resizes(io);
+  resizes.Start([this,
+                 id = request.container_id](streaming::TerminalSize size) {
+    absl::Status s =
+        docker_->ResizeContainer(id, size.height, size.width, SetupDeadline());
+    if (!s.ok()) LOG(DEBUG) << "resize container " << id << ": " << s;
+  });
+  absl::Status pumped = PumpHijacked(conn->get(), io);
+  resizes.Stop();
+  return pumped;
+}
+
+}  // namespace cri_dockerd

@@ -1,0 +1,135 @@
+// PullImage: POST /images/create for a normalised reference, with the
+// request's credentials or else the node's, following docker's progress
+// stream. Cancelled when nothing advances for
+// --image-pull-progress-deadline, when the client goes away, or at its
+// deadline; concurrent pulls of one reference share one docker pull.
+// Docker only lists an image once its pull completes, so a failed or
+// cancelled pull leaves nothing behind in ListImages. Returns the image ID.
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "cri/image/image_service.h"
+#include "cri/image/pull_progress.h"
+#include "cri/image/reference.h"
+
+namespace cri_dockerd {
+namespace {
+
+bool HasCredentials(const v1::AuthConfig& a) {
+  return !a.username().empty() || !a.password().empty() || !a.auth().empty() ||
+         !a.identity_token().empty() || !a.registry_token().empty();
+}
+
+docker::RegistryAuth FromCri(const v1::AuthConfig& a) {
+  docker::RegistryAuth auth;
+  auth.username = a.username();
+  auth.password = a.password();
+  auth.auth = a.auth();
+  auth.server_address = a.server_address();
+  auth.identity_token = a.identity_token();
+  auth.registry_token = a.registry_token();
+  return auth;
+}
+
+// Says which registry failed and how, keeping docker's words (which name
+// the image) and code.
+absl::Status Describe(const absl::Status& s, const image::ImageReference& ref) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      return absl::Status(s.code(),
+                          absl::StrCat("authentication failed for registry ",
+                                       ref.domain, ": ", s.message()));
+    case absl::StatusCode::kUnavailable:
+      return absl::Status(
+          s.code(),
+          absl::StrCat("registry ", ref.domain, " unreachable: ", s.message()));
+    case absl::StatusCode::kNotFound:
+      return absl::Status(
+          s.code(), absl::StrCat("not found in registry ", ref.domain, ": ",
+                                 s.message()));
+    default:
+      return s;
+  }
+}
+
+}  // namespace
+
+absl::Status ImageService::Pull(const CallContext& ctx,
+                                const std::string& image,
+                                const v1::AuthConfig* auth) {
+  if (image.empty()) return absl::InvalidArgumentError("image.image is empty");
+  if (image::LooksLikeImageId(image)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("image.image \"", image,
+                     "\" is an image ID; a pull needs a reference such as "
+                     "name:tag or name@sha256:..."));
+  }
+  ASSIGN_OR_RETURN(image::ImageReference parsed,
+                   image::ParseImageReference(image));
+  const image::ImageReference ref = image::WithDefaultTag(parsed);
+  const std::string key = ref.String();
+
+  docker::PullOptions options;
+  options.image = image::DockerRepository(ref);
+  options.tag = image::DockerTagOrDigest(ref);
+  const char* source = "no credentials";
+  if (auth != nullptr && HasCredentials(*auth)) {
+    options.auth = FromCri(*auth);
+    source = "the request's credentials";
+  } else if (auto node = credentials_.Lookup(ref.Name())) {
+    options.auth = *node;
+    source = "the node's docker credentials";
+  }
+
+  absl::Status pulled =
+      pulls_.Pull(key, ctx.deadline, ctx.cancelled, [&]() -> absl::Status {
+        LOG(INFO) << "pulling " << key << " with " << source;
+        image::PullProgressTracker tracker(
+            key, options_.image_pull_progress_deadline);
+        options.on_progress = [&tracker](const docker::PullProgress& p) {
+          tracker.Observe(p);
+        };
+        options.check = [&tracker, &ctx, &key]() -> absl::Status {
+          if (ctx.IsCancelled()) {
+            return absl::CancelledError(
+                absl::StrCat("pull of ", key, " cancelled by the client"));
+          }
+          return tracker.Check();
+        };
+        const absl::Time start = absl::Now();
+        absl::Status s = docker_->PullImage(options, ctx.deadline);
+        LOG(INFO) << "pull of " << key << (s.ok() ? " done" : " failed")
+                  << " in " << absl::Now() - start;
+        return s;
+      });
+  if (!pulled.ok()) return Describe(pulled, ref);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PullImageResponse> ImageService::PullImage(
+    const CallContext& ctx, const v1::PullImageRequest& req) {
+  const std::string& image = req.image().image();
+  RETURN_IF_ERROR(Pull(ctx, image, req.has_auth() ? &req.auth() : nullptr));
+  absl::StatusOr<docker::ImageInspect> pulled = Resolve(ctx, image);
+  if (!pulled.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "pulled ", image,
+        " but docker cannot find it: ", pulled.status().message()));
+  }
+  v1::PullImageResponse resp;
+  resp.set_image_ref(pulled->id);
+  return resp;
+}
+
+absl::StatusOr<std::string> ImageService::EnsureImage(
+    const CallContext& ctx, const std::string& image) {
+  absl::StatusOr<docker::ImageInspect> present = Resolve(ctx, image);
+  if (present.ok()) return present->id;
+  if (!absl::IsNotFound(present.status())) return present.status();
+  RETURN_IF_ERROR(Pull(ctx, image, nullptr));
+  ASSIGN_OR_RETURN(docker::ImageInspect pulled, Resolve(ctx, image));
+  return pulled.id;
+}
+
+}  // namespace cri_dockerd
