@@ -12,7 +12,7 @@
 #include "cri/convert/container_security.h"
 #include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
-#include "docker_client/curl_docker_client.h"
+#include "docker_client/api_version.h"
 
 namespace cri_dockerd {
 namespace {

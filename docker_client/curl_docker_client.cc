@@ -1,74 +1,21 @@
 #include "docker_client/curl_docker_client.h"
 
-#include <optional>
 #include <utility>
 
 #include "absl/memory/memory.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "docker_client/api_version.h"
 #include "docker_client/errors.h"
 #include "docker_client/json_decode.h"
 
 namespace cri_dockerd::docker {
 namespace {
 
-// "1.41" -> {1, 41}; nullopt unless two dot-separated decimal numbers.
-std::optional<std::pair<int, int>> ParseApiVersion(std::string_view text) {
-  const size_t dot = text.find('.');
-  if (dot == std::string_view::npos) return std::nullopt;
-  const absl::string_view major(text.data(), dot);
-  const absl::string_view minor(text.data() + dot + 1, text.size() - dot - 1);
-  auto digits_only = [](absl::string_view s) {
-    return !s.empty() && s.size() <= 6 &&
-           s.find_first_not_of("0123456789") == absl::string_view::npos;
-  };
-  std::pair<int, int> v;
-  if (!digits_only(major) || !digits_only(minor) ||
-      !absl::SimpleAtoi(major, &v.first) ||
-      !absl::SimpleAtoi(minor, &v.second)) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 bool IsSuccess(int http_status) { return http_status / 100 == 2; }
 
 }  // namespace
-
-int CompareApiVersions(std::string_view a, std::string_view b) {
-  const auto va = ParseApiVersion(a);
-  const auto vb = ParseApiVersion(b);
-  if (!va || !vb) return static_cast<int>(va.has_value()) - vb.has_value();
-  return *va < *vb ? -1 : (*vb < *va ? 1 : 0);
-}
-
-absl::StatusOr<std::string> ChooseApiVersion(const VersionInfo& daemon) {
-  if (!ParseApiVersion(daemon.api_version)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "Docker Engine reported no usable API version (ApiVersion \"",
-        daemon.api_version, "\") in GET /version"));
-  }
-  if (CompareApiVersions(daemon.api_version, kMinApiVersion) < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "Docker Engine API ", daemon.api_version, " is older than the ",
-        kMinApiVersion, " (Docker 20.10) this shim needs (engine version \"",
-        daemon.version, "\"); upgrade Docker"));
-  }
-  std::string chosen =
-      CompareApiVersions(daemon.api_version, kMaxApiVersion) > 0
-          ? std::string(kMaxApiVersion)
-          : daemon.api_version;
-  if (CompareApiVersions(daemon.min_api_version, chosen) > 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("Docker Engine ", daemon.version, " accepts only API ",
-                     daemon.min_api_version, " through ", daemon.api_version,
-                     ", but this shim speaks at most ", kMaxApiVersion,
-                     "; use a newer cri-dockerd"));
-  }
-  return chosen;
-}
 
 CurlDockerClient::CurlDockerClient(Endpoint endpoint)
     : transport_(std::move(endpoint)) {}
@@ -86,8 +33,14 @@ std::string CurlDockerClient::NegotiatedApiVersion() const {
 
 void CurlDockerClient::ForgetApiVersion() {
   absl::MutexLock lock(&mu_);
+  ForgetNegotiationLocked();
+}
+
+void CurlDockerClient::ForgetNegotiationLocked() {
   api_version_.clear();
   daemon_api_version_.clear();
+  capabilities_.reset();
+  ++negotiation_generation_;
 }
 
 absl::StatusOr<HttpResponse> CurlDockerClient::Send(const HttpRequest& request,
@@ -123,8 +76,7 @@ bool CurlDockerClient::NoteDaemonApiVersion(
       return false;
     }
     previous = std::move(daemon_api_version_);
-    daemon_api_version_.clear();
-    api_version_.clear();
+    ForgetNegotiationLocked();
   }
   LOG(INFO) << "Docker Engine now reports API " << it->second << " (was "
             << previous << "); renegotiating";
@@ -147,6 +99,7 @@ absl::StatusOr<VersionInfo> CurlDockerClient::FetchVersion(
     absl::MutexLock lock(&mu_);
     const std::string now = chosen.ok() ? *chosen : "";
     changed = now != api_version_;
+    if (changed) ForgetNegotiationLocked();
     api_version_ = now;
     daemon_api_version_ = chosen.ok() ? version.api_version : "";
   }
@@ -214,6 +167,42 @@ absl::StatusOr<SystemInfo> CurlDockerClient::Info(absl::Time deadline) {
   ASSIGN_OR_RETURN(HttpResponse response,
                    Call(std::move(request), "GET /info"));
   return DecodeInfo(response.body);
+}
+
+absl::StatusOr<EngineCapabilities> CurlDockerClient::Capabilities(
+    absl::Time deadline) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (capabilities_.has_value()) return *capabilities_;
+  }
+  return RefreshCapabilities(deadline);
+}
+
+absl::StatusOr<EngineCapabilities> CurlDockerClient::RefreshCapabilities(
+    absl::Time deadline) {
+  // GET /info may reach a daemon other than the one the version was
+  // negotiated with (restarted in between); its reply then drops the
+  // negotiation, and the capabilities are read again under the new one.
+  constexpr int kAttempts = 3;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    ASSIGN_OR_RETURN(std::string version, ApiVersion(deadline));
+    uint64_t generation;
+    {
+      absl::MutexLock lock(&mu_);
+      if (api_version_ != version) continue;  // renegotiated meanwhile
+      generation = negotiation_generation_;
+    }
+    ASSIGN_OR_RETURN(SystemInfo info, Info(deadline));
+    EngineCapabilities caps = MakeEngineCapabilities(version, info);
+    absl::MutexLock lock(&mu_);
+    if (negotiation_generation_ == generation) {
+      capabilities_ = caps;
+      return caps;
+    }
+  }
+  return absl::UnavailableError(
+      "Docker Engine kept changing its API version while its capabilities "
+      "were read (restarting?)");
 }
 
 absl::StatusOr<HttpResponse> CurlDockerClient::Call(

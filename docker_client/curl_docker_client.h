@@ -3,9 +3,11 @@
 // docker's JSON inside this folder.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,25 +26,13 @@
 
 namespace cri_dockerd::docker {
 
-// The API range this shim speaks: Docker 20.10 (Debian 12's docker.io)
-// through Docker 28.x.
-inline constexpr char kMinApiVersion[] = "1.41";
-inline constexpr char kMaxApiVersion[] = "1.51";
-
-// Numeric comparison of "major.minor" API versions (so "1.9" < "1.41"):
-// negative, zero or positive like strcmp. Unparseable text sorts lowest.
-int CompareApiVersions(std::string_view a, std::string_view b);
-
-// The API version to speak with a daemon that reported `daemon` from
-// GET /version: min(daemon.api_version, kMaxApiVersion).
-// FailedPrecondition if the daemon is older than kMinApiVersion, if its
-// MinAPIVersion is above what we can speak, or if it reports no version.
-absl::StatusOr<std::string> ChooseApiVersion(const VersionInfo& daemon);
-
 // Thread-safe. Versioned calls go to /v<negotiated>/...; the version is
-// negotiated lazily with GET /version and forgotten when the daemon goes
-// away (a call fails with Unavailable) or answers with another
-// Api-Version header (it was restarted, maybe up- or downgraded).
+// negotiated lazily with GET /version (see ChooseApiVersion) and forgotten
+// when the daemon goes away (a call fails with Unavailable) or answers
+// with another Api-Version header (it was restarted, maybe up- or
+// downgraded). The engine's capabilities are computed on first use from
+// the negotiated version and one GET /info, and kept until the version is
+// forgotten or changes (or RefreshCapabilities).
 class CurlDockerClient : public DockerClient {
  public:
   // Parses `endpoint` (see ParseEndpoint); does not connect.
@@ -52,6 +42,9 @@ class CurlDockerClient : public DockerClient {
   absl::Status Ping(absl::Time deadline) override;
   absl::StatusOr<VersionInfo> Version(absl::Time deadline) override;
   absl::StatusOr<SystemInfo> Info(absl::Time deadline) override;
+  absl::StatusOr<EngineCapabilities> Capabilities(absl::Time deadline) override;
+  absl::StatusOr<EngineCapabilities> RefreshCapabilities(
+      absl::Time deadline) override;
 
   // Images (curl_docker_client_images.cc). ListImages asks for SharedSize
   // only from API 1.42 on (older daemons report -1). PullImage with an
@@ -185,6 +178,8 @@ class CurlDockerClient : public DockerClient {
   absl::StatusOr<VersionInfo> FetchVersion(
       absl::Time deadline, absl::StatusOr<std::string>* negotiated);
   void ForgetApiVersion();
+  // Drops the negotiated version and everything learnt under it.
+  void ForgetNegotiationLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   HttpTransport transport_;
 
@@ -192,6 +187,11 @@ class CurlDockerClient : public DockerClient {
   // Negotiated version ("" if none) and the daemon ApiVersion it came from.
   std::string api_version_ ABSL_GUARDED_BY(mu_);
   std::string daemon_api_version_ ABSL_GUARDED_BY(mu_);
+  // Computed under the current negotiation; dropped with it.
+  std::optional<EngineCapabilities> capabilities_ ABSL_GUARDED_BY(mu_);
+  // Bumped whenever the negotiation is dropped or changes, so that
+  // capabilities read across such a change are not cached.
+  uint64_t negotiation_generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace cri_dockerd::docker

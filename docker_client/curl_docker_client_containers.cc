@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "docker_client/api_version.h"
 #include "docker_client/curl_docker_client.h"
 #include "docker_client/errors.h"
 #include "docker_client/json_decode_containers.h"

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "docker_client/api_version.h"
 #include "docker_client/curl_docker_client.h"
 #include "docker_client/errors.h"
 #include "docker_client/json_decode_images.h"

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "docker_client/container_types.h"
+#include "docker_client/engine_capabilities.h"
 #include "docker_client/event_types.h"
 #include "docker_client/exec_types.h"
 #include "docker_client/hijacked_conn.h"
@@ -36,6 +37,22 @@ class DockerClient {
 
   // GET /info
   virtual absl::StatusOr<SystemInfo> Info(absl::Time deadline) = 0;
+
+  // What the engine can do (see EngineCapabilities), for the API version
+  // spoken with it now. Implementations may cache the value; a cached one
+  // is dropped whenever the API version is forgotten or renegotiated (the
+  // engine went away, or came back as another version), so it never
+  // outlives the negotiation it was computed for. A dockerd config reload
+  // (SIGHUP) can add runtimes without either happening: a caller that
+  // finds a runtime missing asks RefreshCapabilities once before
+  // refusing. Fails like Version() and Info(); a failure is not cached.
+  virtual absl::StatusOr<EngineCapabilities> Capabilities(
+      absl::Time deadline) = 0;
+
+  // Capabilities computed afresh (GET /info, negotiating first if needed),
+  // replacing any cached value.
+  virtual absl::StatusOr<EngineCapabilities> RefreshCapabilities(
+      absl::Time deadline) = 0;
 
   // GET /images/json; `reference` (may be empty) filters like
   // `docker images REFERENCE`.

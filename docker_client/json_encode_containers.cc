@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "docker_client/curl_docker_client.h"
+#include "docker_client/api_version.h"
 #include "nlohmann/json.hpp"
 
 namespace cri_dockerd::docker {

@@ -14,10 +14,6 @@
 
 namespace cri_dockerd::docker {
 
-// The first API version (Docker 25) whose bind mounts take
-// BindOptions.ReadOnlyNonRecursive / ReadOnlyForceRecursive.
-inline constexpr char kRecursiveReadOnlyApiVersion[] = "1.44";
-
 // True if `config` has a mount that must be recursively read-only.
 bool NeedsRecursiveReadOnly(const ContainerCreateConfig& config);
 

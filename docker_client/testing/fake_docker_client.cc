@@ -1,8 +1,11 @@
 #include "docker_client/testing/fake_docker_client.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 #include <utility>
+
+#include "docker_client/api_version.h"
 
 namespace cri_dockerd::docker {
 
@@ -62,12 +65,44 @@ absl::StatusOr<SystemInfo> FakeDockerClient::Info(absl::Time deadline) {
   return info_;
 }
 
+absl::StatusOr<EngineCapabilities> FakeDockerClient::Capabilities(
+    absl::Time deadline) {
+  if (absl::Status s = Enter("Capabilities", deadline); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  if (capabilities_.has_value()) return *capabilities_;
+  return ComputeCapabilitiesLocked();
+}
+
+absl::StatusOr<EngineCapabilities> FakeDockerClient::RefreshCapabilities(
+    absl::Time deadline) {
+  if (absl::Status s = Enter("RefreshCapabilities", deadline); !s.ok()) {
+    return s;
+  }
+  absl::MutexLock lock(&mu_);
+  return ComputeCapabilitiesLocked();
+}
+
+absl::StatusOr<EngineCapabilities>
+FakeDockerClient::ComputeCapabilitiesLocked() {
+  absl::StatusOr<std::string> api_version = ChooseApiVersion(version_);
+  if (!api_version.ok()) return api_version.status();
+  capabilities_ = MakeEngineCapabilities(*std::move(api_version), info_);
+  return *capabilities_;
+}
+
 void FakeDockerClient::SetVersion(VersionInfo v) {
   absl::MutexLock lock(&mu_);
   version_ = std::move(v);
+  capabilities_.reset();
 }
 
 void FakeDockerClient::SetInfo(SystemInfo info) {
+  absl::MutexLock lock(&mu_);
+  info_ = std::move(info);
+  capabilities_.reset();
+}
+
+void FakeDockerClient::ReloadInfo(SystemInfo info) {
   absl::MutexLock lock(&mu_);
   info_ = std::move(info);
 }
@@ -93,6 +128,11 @@ void FakeDockerClient::InjectErrorOnce(const std::string& method,
 std::vector<std::string> FakeDockerClient::Calls() const {
   absl::MutexLock lock(&mu_);
   return calls_;
+}
+
+int FakeDockerClient::CallCount(const std::string& method) const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(std::count(calls_.begin(), calls_.end(), method));
 }
 
 void FakeDockerClient::ResetCalls() {

@@ -27,6 +27,14 @@ class FakeDockerClient : public DockerClient {
   absl::Status Ping(absl::Time deadline) override;
   absl::StatusOr<VersionInfo> Version(absl::Time deadline) override;
   absl::StatusOr<SystemInfo> Info(absl::Time deadline) override;
+  // The capabilities of an engine that reports SetVersion's and SetInfo's
+  // values, spoken to at the API version ChooseApiVersion picks for it
+  // (FailedPrecondition if none). Like the curl client, Capabilities()
+  // keeps the value it computed until RefreshCapabilities() or until
+  // SetVersion/SetInfo (a changed daemon the client noticed).
+  absl::StatusOr<EngineCapabilities> Capabilities(absl::Time deadline) override;
+  absl::StatusOr<EngineCapabilities> RefreshCapabilities(
+      absl::Time deadline) override;
 
   // Images (fake_docker_client_images.cc), behaving like dockerd:
   //  - ListImages: summaries of the stored images (sorted by ID); a
@@ -274,6 +282,9 @@ class FakeDockerClient : public DockerClient {
   // Replies returned by Version() / Info().
   void SetVersion(VersionInfo v);
   void SetInfo(SystemInfo info);
+  // Changes what Info() reports as a dockerd config reload (SIGHUP) does:
+  // unnoticed, so Capabilities() keeps what it had computed.
+  void ReloadInfo(SystemInfo info);
 
   // Stores `image` by its ID (replacing one with the same ID). Its tags
   // move away from any other stored image, as a docker tag does.
@@ -314,6 +325,8 @@ class FakeDockerClient : public DockerClient {
 
   // Method names in call order; ResetCalls() empties the record.
   std::vector<std::string> Calls() const;
+  // How many of Calls() are calls of `method`.
+  int CallCount(const std::string& method) const;
   void ResetCalls();
   // The deadline passed to the most recent call.
   absl::Time LastDeadline() const;
@@ -321,6 +334,9 @@ class FakeDockerClient : public DockerClient {
  private:
   // Records the call; returns the injected error for it, if any.
   absl::Status Enter(const std::string& method, absl::Time deadline);
+  // Computes the capabilities from version_ and info_ and keeps them.
+  absl::StatusOr<EngineCapabilities> ComputeCapabilitiesLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The ID of the image `name` designates (see InspectImage). *ref gets
   // the tag or digest it matched, or "" when it named the ID.
   absl::StatusOr<std::string> ResolveImageLocked(const std::string& name,
@@ -370,6 +386,7 @@ class FakeDockerClient : public DockerClient {
   mutable absl::Mutex mu_;
   VersionInfo version_ ABSL_GUARDED_BY(mu_);
   SystemInfo info_ ABSL_GUARDED_BY(mu_);
+  std::optional<EngineCapabilities> capabilities_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Status> errors_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::deque<absl::Status>> errors_once_
       ABSL_GUARDED_BY(mu_);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "docker_client/api_version.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/component/docker_client/test_util.h"

@@ -2,8 +2,6 @@
 // background, never on the caller's path.
 #include "cri/stats/writable_layer.h"
 
-#include <algorithm>
-
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "docker_client/testing/fake_docker_client.h"
@@ -14,11 +12,6 @@ namespace cri_dockerd::stats {
 namespace {
 
 using docker::FakeDockerClient;
-
-int CountCalls(const FakeDockerClient& docker, const std::string& method) {
-  const std::vector<std::string> calls = docker.Calls();
-  return static_cast<int>(std::count(calls.begin(), calls.end(), method));
-}
 
 // Polls the cache until it has a figure for `id` (or 30 s pass).
 std::optional<LayerUsage> WaitFor(WritableLayerCache& cache,
@@ -108,8 +101,8 @@ TEST_F(WritableLayerTest, RefreshesAtMostEveryInterval) {
     cache.Get("c1");
     absl::SleepFor(absl::Milliseconds(5));
   }
-  EXPECT_EQ(CountCalls(docker_, "GetDiskUsage"), 1);
-  EXPECT_EQ(CountCalls(docker_, "Info"), 1);
+  EXPECT_EQ(docker_.CallCount("GetDiskUsage"), 1);
+  EXPECT_EQ(docker_.CallCount("Info"), 1);
 }
 
 TEST_F(WritableLayerTest, FailuresKeepTheLastFigures) {
@@ -121,7 +114,7 @@ TEST_F(WritableLayerTest, FailuresKeepTheLastFigures) {
   docker_.ResetCalls();  // from here on, every call fails
   ASSERT_TRUE(testing_util::PollUntil([&] {
     cache.Get("c1");  // keeps it from going idle
-    return CountCalls(docker_, "GetDiskUsage") >= 3;
+    return docker_.CallCount("GetDiskUsage") >= 3;
   })) << "the refresher stopped asking docker";
   ASSERT_TRUE(cache.Get("c1").has_value());
   EXPECT_EQ(cache.Get("c1")->used_bytes, 4096u);
@@ -145,7 +138,7 @@ TEST_F(WritableLayerTest, IdleCacheStopsAskingDocker) {
   int calls = -1;
   absl::Time unchanged_since = absl::Now();
   EXPECT_TRUE(testing_util::PollUntil([&] {
-    const int now_calls = CountCalls(docker_, "GetDiskUsage");
+    const int now_calls = docker_.CallCount("GetDiskUsage");
     if (now_calls != calls) {
       calls = now_calls;
       unchanged_since = absl::Now();
@@ -155,7 +148,7 @@ TEST_F(WritableLayerTest, IdleCacheStopsAskingDocker) {
   docker_.ResetCalls();
   cache.Get("c1");  // wakes it
   EXPECT_TRUE(testing_util::PollUntil([&] {
-    return CountCalls(docker_, "GetDiskUsage") >= 1;
+    return docker_.CallCount("GetDiskUsage") >= 1;
   })) << "Get did not wake the idle refresher";
 }
 
