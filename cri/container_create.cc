@@ -12,13 +12,9 @@
 #include "cri/convert/container_security.h"
 #include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
-#include "docker_client/api_version.h"
 
 namespace cri_dockerd {
 namespace {
-
-// The first API version (Docker 25) with recursive read-only binds.
-constexpr char kRecursiveReadOnlyApi[] = "1.44";
 
 absl::Status ValidateCreate(const v1::CreateContainerRequest& req) {
   RETURN_IF_ERROR(ValidateId("pod_sandbox_id", req.pod_sandbox_id()));
@@ -77,8 +73,8 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
         "\" is not present on the node (CreateContainer does not pull)"));
   }
   if (!image.ok()) return image.status();
-  ASSIGN_OR_RETURN(docker::SystemInfo info, docker_->Info(deadline));
-  ASSIGN_OR_RETURN(docker::VersionInfo version, docker_->Version(deadline));
+  ASSIGN_OR_RETURN(docker::EngineCapabilities engine,
+                   docker_->Capabilities(deadline));
 
   docker::ContainerCreateConfig c;
   const v1::PodSandboxMetadata& pod = sandbox_config.metadata();
@@ -126,14 +122,11 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
   ASSIGN_OR_RETURN(c.resources, ToDockerResources(linux.resources()));
   c.oom_score_adj = static_cast<int>(linux.resources().oom_score_adj());
   c.cgroup_parent = DockerCgroupParent(sandbox_config.linux().cgroup_parent(),
-                                       info.cgroup_driver);
-  const bool new_engine = docker::CompareApiVersions(
-                              version.api_version, kRecursiveReadOnlyApi) >= 0;
-  ASSIGN_OR_RETURN(c.mounts, ToDockerMounts(config.mounts(), new_engine));
+                                       engine.cgroup_driver);
+  ASSIGN_OR_RETURN(c.mounts, ToDockerMounts(config.mounts(),
+                                            engine.recursive_read_only_mounts));
   ASSIGN_OR_RETURN(c.devices, ToDockerDevices(config.devices()));
-  // CDI devices go to docker as device requests from Docker 25 (API 1.44).
-  RETURN_IF_ERROR(CheckCdiDevices(config.cdi_devices(),
-                                  /*engine_supports_cdi=*/new_engine,
+  RETURN_IF_ERROR(CheckCdiDevices(config.cdi_devices(), engine.cdi_devices,
                                   &c.cdi_devices));
   RETURN_IF_ERROR(CheckAppArmorProfilesLoaded(c.security_opt, "/sys"));
 

@@ -67,9 +67,15 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
   const std::string& pod = config.metadata().name();
 
   RETURN_IF_ERROR(images_->EnsureImage(ctx, options_.pod_infra_image).status());
-  ASSIGN_OR_RETURN(docker::SystemInfo info, docker_->Info(deadline));
+  ASSIGN_OR_RETURN(docker::EngineCapabilities engine,
+                   docker_->Capabilities(deadline));
+  if (!EngineHasRuntimeHandler(engine, req.runtime_handler())) {
+    // dockerd may have gained the runtime by a config reload (SIGHUP)
+    // since the capabilities were read: look again before refusing.
+    ASSIGN_OR_RETURN(engine, docker_->RefreshCapabilities(deadline));
+  }
   ASSIGN_OR_RETURN(docker::ContainerCreateConfig create,
-                   SandboxCreateConfig(req, options_.pod_infra_image, info,
+                   SandboxCreateConfig(req, options_.pod_infra_image, engine,
                                        network_->Name() == "cni"));
   const bool host_network = create.network_mode == "host";
 

@@ -24,7 +24,8 @@ namespace v1 = ::runtime::v1;
 // for a source that holds docker's root dir, where docker refuses an
 // explicit rprivate), HOST_TO_CONTAINER "rslave", BIDIRECTIONAL "rshared".
 // recursive_read_only needs readonly, PRIVATE propagation, no SELinux
-// relabel, and `recursive_read_only_supported` (Docker 25, API 1.44).
+// relabel, and `recursive_read_only_supported` (Docker 25, API 1.44:
+// EngineCapabilities::recursive_read_only_mounts).
 //
 // Errors name the field ("config.mounts[i].host_path"): InvalidArgument
 // for bad requests (empty, relative or ".." paths, duplicate container
@@ -44,10 +45,11 @@ absl::StatusOr<std::vector<docker::DeviceMapping>> ToDockerDevices(
 
 // CDI devices ("vendor.com/class=name"), which docker takes as
 // DeviceRequests with Driver "cdi" from Docker 25 (API 1.44) when its "cdi"
-// feature is on; the caller decides `engine_supports_cdi`. InvalidArgument
-// for a name that is not fully qualified; FailedPrecondition naming the
-// devices when there are some and the engine cannot take them. On success
-// `names` (if given) receives the names in order.
+// feature is on; `engine_supports_cdi` is EngineCapabilities::cdi_devices.
+// InvalidArgument for a name that is not fully qualified;
+// FailedPrecondition naming the devices when there are some and the engine
+// cannot take them. On success `names` (if given) receives the names in
+// order.
 absl::Status CheckCdiDevices(
     const google::protobuf::RepeatedPtrField<v1::CDIDevice>& devices,
     bool engine_supports_cdi, std::vector<std::string>* names = nullptr);

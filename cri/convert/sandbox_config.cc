@@ -34,9 +34,14 @@ std::string ProtocolName(v1::Protocol p) {
 
 }  // namespace
 
+bool EngineHasRuntimeHandler(const docker::EngineCapabilities& engine,
+                             const std::string& handler) {
+  return handler.empty() || handler == "docker" || engine.HasRuntime(handler);
+}
+
 absl::StatusOr<docker::ContainerCreateConfig> SandboxCreateConfig(
     const v1::RunPodSandboxRequest& req, const std::string& image,
-    const docker::SystemInfo& info, bool cni_network) {
+    const docker::EngineCapabilities& engine, bool cni_network) {
   const v1::PodSandboxConfig& config = req.config();
   const v1::PodSandboxMetadata& meta = config.metadata();
   const v1::LinuxPodSandboxConfig& linux = config.linux();
@@ -82,19 +87,16 @@ absl::StatusOr<docker::ContainerCreateConfig> SandboxCreateConfig(
   c.resources.cpu_shares = kSandboxCpuShares;
   c.sysctls = {linux.sysctls().begin(), linux.sysctls().end()};
   c.cgroup_parent =
-      DockerCgroupParent(linux.cgroup_parent(), info.cgroup_driver);
+      DockerCgroupParent(linux.cgroup_parent(), engine.cgroup_driver);
 
   const std::string& handler = req.runtime_handler();
-  if (!handler.empty() && handler != "docker") {
-    if (std::find(info.runtimes.begin(), info.runtimes.end(), handler) ==
-        info.runtimes.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("runtime_handler \"", handler,
-                       "\" is not a docker runtime; docker has: ",
-                       absl::StrJoin(info.runtimes, ", ")));
-    }
-    c.runtime = handler;
+  if (!EngineHasRuntimeHandler(engine, handler)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("runtime_handler \"", handler,
+                     "\" is not a docker runtime; docker has: ",
+                     absl::StrJoin(engine.runtimes, ", ")));
   }
+  if (!handler.empty() && handler != "docker") c.runtime = handler;
   RETURN_IF_ERROR(ApplySandboxSecurityContext(sc, &c));
   return c;
 }

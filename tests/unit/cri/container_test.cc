@@ -48,6 +48,13 @@ class ContainerTest : public PodTest {
     c->mutable_linux()->mutable_resources()->set_oom_score_adj(500);
     return req;
   }
+  // The fake engine becomes one speaking API `api`.
+  void SetEngineApi(const std::string& api) {
+    docker::VersionInfo v;
+    v.version = "engine-" + api;
+    v.api_version = api;
+    docker_.SetVersion(v);
+  }
   absl::StatusOr<std::string> CreateC(const v1::CreateContainerRequest& req) {
     auto resp = service_->CreateContainer(Ctx(), req);
     if (!resp.ok()) return resp.status();
@@ -150,14 +157,48 @@ TEST_F(ContainerTest, CdiDevicesNeedDocker25) {
   ASSERT_EQ(id.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(id.status().message().find("vendor.com/gpu=0"), std::string::npos)
       << id.status();
-  docker::VersionInfo v;
-  v.version = "28.2.2";
-  v.api_version = "1.50";
-  docker_.SetVersion(v);
+  SetEngineApi("1.50");
   id = CreateC(req);
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(docker_.CreatedConfig(*id)->cdi_devices,
             std::vector<std::string>{"vendor.com/gpu=0"});
+}
+
+TEST_F(ContainerTest, RecursiveReadOnlyMountsNeedDocker25) {
+  v1::CreateContainerRequest req = Create();
+  v1::Mount* m = req.mutable_config()->add_mounts();
+  m->set_host_path("/srv/data");
+  m->set_container_path("/data");
+  m->set_readonly(true);
+  m->set_recursive_read_only(true);
+  m->set_propagation(v1::PROPAGATION_PRIVATE);
+  // The fake engine speaks API 1.41 (Docker 20.10).
+  absl::StatusOr<std::string> id = CreateC(req);
+  ASSERT_EQ(id.status().code(), absl::StatusCode::kFailedPrecondition)
+      << id.status();
+  SetEngineApi("1.44");
+  id = CreateC(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::vector<docker::BindMount>& mounts =
+      docker_.CreatedConfig(*id)->mounts;
+  ASSERT_EQ(mounts.size(), 1u);
+  EXPECT_TRUE(mounts[0].recursive_read_only);
+}
+
+TEST_F(ContainerTest, ReadsTheEngineCapabilitiesNotItsVersionOrInfo) {
+  docker_.ResetCalls();
+  ASSERT_TRUE(CreateC(Create("a")).ok());
+  ASSERT_TRUE(CreateC(Create("b")).ok());
+  EXPECT_EQ(docker_.CallCount("Capabilities"), 2);
+  EXPECT_EQ(docker_.CallCount("Info"), 0);
+  EXPECT_EQ(docker_.CallCount("Version"), 0);
+
+  const size_t before = docker_.ContainerIds().size();
+  docker_.InjectErrorOnce("Capabilities",
+                          absl::UnavailableError("docker down"));
+  EXPECT_EQ(CreateC(Create("c")).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(docker_.ContainerIds().size(), before);
 }
 
 TEST_F(ContainerTest, NameConflictIsAlreadyExists) {

@@ -32,7 +32,7 @@ TEST_F(RuntimeConfigTest, UnknownDriverIsAnErrorNamingIt) {
 }
 
 TEST_F(RuntimeConfigTest, DockerDownIsUnavailable) {
-  docker_.InjectError("Info", absl::UnavailableError("docker down"));
+  docker_.InjectError("Capabilities", absl::UnavailableError("docker down"));
   auto resp = service_->RuntimeConfig(Ctx(), {});
   EXPECT_EQ(resp.status().code(), absl::StatusCode::kUnavailable);
 }

@@ -138,6 +138,55 @@ TEST_F(SandboxTest, RuntimeHandler) {
   EXPECT_EQ(docker_.ContainerIds().size(), 1u) << "nothing created for it";
 }
 
+TEST_F(SandboxTest, KnownRuntimeHandlerReadsTheEngineCapabilitiesOnce) {
+  v1::RunPodSandboxRequest req = Request();
+  req.set_runtime_handler("kata");
+  docker_.ResetCalls();
+  ASSERT_TRUE(Run(req).ok());
+  EXPECT_EQ(docker_.CallCount("Capabilities"), 1);
+  EXPECT_EQ(docker_.CallCount("RefreshCapabilities"), 0);
+  EXPECT_EQ(docker_.CallCount("Info"), 0);
+}
+
+TEST_F(SandboxTest, RuntimeAddedByADockerReloadIsFound) {
+  ASSERT_TRUE(Run(Request()).ok());  // the capabilities are read now
+  // dockerd reloads its config (SIGHUP) with a new runtime: the docker
+  // client does not notice, its cached capabilities lack the runtime.
+  absl::StatusOr<docker::SystemInfo> info =
+      docker_.Info(absl::InfiniteFuture());
+  ASSERT_TRUE(info.ok());
+  info->runtimes.push_back("gvisor");
+  docker_.ReloadInfo(*info);
+  docker_.ResetCalls();
+  v1::RunPodSandboxRequest req = Request("other");
+  req.set_runtime_handler("gvisor");
+  absl::StatusOr<std::string> id = Run(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(docker_.CreatedConfig(*id)->runtime, "gvisor");
+  EXPECT_EQ(docker_.CallCount("RefreshCapabilities"), 1);
+}
+
+TEST_F(SandboxTest, UnknownRuntimeHandlerIsRefusedAfterOneRefresh) {
+  v1::RunPodSandboxRequest req = Request();
+  req.set_runtime_handler("gvisor");
+  EXPECT_EQ(Run(req).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(docker_.CallCount("RefreshCapabilities"), 1);
+  ExpectNothingLeft();
+  // A failed refresh is the answer, not InvalidArgument.
+  docker_.InjectErrorOnce("RefreshCapabilities",
+                          absl::UnavailableError("docker down"));
+  EXPECT_EQ(Run(req).status().code(), absl::StatusCode::kUnavailable);
+  ExpectNothingLeft();
+}
+
+TEST_F(SandboxTest, UnreadableCapabilitiesCreateNothing) {
+  docker_.InjectErrorOnce("Capabilities",
+                          absl::UnavailableError("docker down"));
+  absl::StatusOr<std::string> id = Run(Request());
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kUnavailable) << id.status();
+  ExpectNothingLeft();
+}
+
 TEST_F(SandboxTest, BadMetadataIsInvalidArgumentNamingTheField) {
   struct {
     std::function<void(v1::RunPodSandboxRequest*)> spoil;
