@@ -42,8 +42,9 @@ class DockerClient {
   // spoken with it now. Implementations may cache the value; a cached one
   // is dropped whenever the API version is forgotten or renegotiated (the
   // engine went away, or came back as another version), so it never
-  // outlives the negotiation it was computed for. A dockerd config reload
-  // (SIGHUP) can add runtimes without either happening: a caller that
+  // outlives the negotiation it was computed for. What changes under a
+  // standing negotiation goes unseen: a dockerd config reload (SIGHUP)
+  // that adds runtimes, or a restart no call noticed. So a caller that
   // finds a runtime missing asks RefreshCapabilities once before
   // refusing. Fails like Version() and Info(); a failure is not cached.
   virtual absl::StatusOr<EngineCapabilities> Capabilities(
