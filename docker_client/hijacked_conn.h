@@ -10,48 +10,35 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/io/byte_stream.h"
+#include "common/io/socket_stream.h"
 #include "docker_client/endpoint.h"
 
 namespace cri_dockerd::docker {
 
-// Thread-safe for one thread reading, one writing and any thread calling
-// Shutdown(). The connection closes when the object is destroyed; no
-// method may still be running then.
-class HijackedConn {
- public:
-  virtual ~HijackedConn() = default;
-
-  // Blocks until output arrives and copies up to `len` (> 0) bytes of it
-  // into `buf`; returns how many. 0 once docker closed its side (the
-  // process and its output are done). Cancelled after Shutdown();
-  // Unavailable if the connection broke.
-  virtual absl::StatusOr<size_t> Read(char* buf, size_t len) = 0;
-
-  // Sends all of `data` to the process's stdin; may block while the
-  // engine is not reading. FailedPrecondition after CloseWrite();
-  // Cancelled after Shutdown(); Unavailable if the connection broke.
-  virtual absl::Status WriteAll(absl::string_view data) = 0;
-
-  // Half-closes our side: the process reads end-of-file on stdin once it
-  // has read what was written. Reading goes on. Idempotent.
-  virtual absl::Status CloseWrite() = 0;
-
-  // Aborts both directions and wakes a Read blocked in another thread
-  // (it returns Cancelled). Idempotent; the object stays valid.
-  virtual void Shutdown() = 0;
-};
+// A hijacked connection is an io::ByteStream: Read() gives the output
+// (0 once docker closed its side: the process and its output are done),
+// Write() goes to stdin (FailedPrecondition after CloseWrite()),
+// CloseWrite() makes the process read end-of-file on stdin once it has
+// read what was written, and Reset() shuts the socket down. The
+// connection closes when the object is destroyed; no method may still be
+// running then.
+using HijackedConn = io::ByteStream;
 
 // A HijackedConn over the connected stream socket `fd` (taken over: closed
 // with the object). `already_read` holds stream bytes that were read
 // along with the reply head; Read() hands them out first. `fd` must be in
 // blocking mode.
-std::unique_ptr<HijackedConn> MakeSocketHijackedConn(int fd,
-                                                     std::string already_read);
+inline std::unique_ptr<HijackedConn> MakeSocketHijackedConn(
+    int fd, std::string already_read) {
+  return io::MakeSocketStream(fd, std::move(already_read), "the Docker daemon");
+}
 
 // One request to hijack, as sent on the wire.
 struct HijackRequest {

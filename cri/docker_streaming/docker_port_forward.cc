@@ -12,18 +12,19 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "common/io/copy_stream.h"
+#include "common/io/socket_stream.h"
 #include "cri/docker_streaming/docker_streaming_runtime.h"
 #include "cri/network/netns_addrs.h"
-#include "cri/streaming/http_request.h"
 
 namespace cri_dockerd {
 namespace {
 
-constexpr size_t kChunk = 32 * 1024;
 // After one direction ended, how long the other gets to finish.
 constexpr absl::Duration kDrain = absl::Seconds(1);
 
@@ -67,7 +68,7 @@ absl::StatusOr<int> ConnectLocalhost(int32_t port) {
 
 absl::Status DockerStreamingRuntime::PortForward(const std::string& sandbox_id,
                                                  int32_t port,
-                                                 streaming::ByteStream* data) {
+                                                 io::ByteStream* data) {
   if (port < 1 || port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("invalid port ", port));
   }
@@ -90,55 +91,23 @@ absl::Status DockerStreamingRuntime::PortForward(const std::string& sandbox_id,
     if (!in_ns.ok()) return in_ns;
   }
   if (!fd.ok()) return fd.status();
-  const int sock = *fd;
+  const std::unique_ptr<io::ByteStream> pod = io::MakeSocketStream(
+      *fd, "", absl::StrCat("localhost:", port, " in the pod"));
 
   // Client -> pod on a thread; pod -> client here.
   absl::Notification input_done;
   std::thread input([&] {
-    std::string buf(kChunk, '\0');
-    while (true) {
-      absl::StatusOr<size_t> n = data->Read(buf.data(), buf.size());
-      if (!n.ok()) {
-        shutdown(sock, SHUT_RDWR);
-        break;
-      }
-      if (*n == 0) {
-        shutdown(sock, SHUT_WR);
-        break;
-      }
-      if (!streaming::SendAllTo(sock, absl::string_view(buf.data(), *n))) {
-        break;
-      }
-    }
+    (void)io::CopyStream(*data, *pod);
     input_done.Notify();
   });
-  absl::Status result;
-  std::string buf(kChunk, '\0');
-  while (true) {
-    ssize_t n = recv(sock, buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      // Our own shutdown (the client went) or the pod's side broke.
-      if (!input_done.HasBeenNotified()) {
-        result = absl::UnavailableError(
-            absl::StrCat("reading from port ", port, ": ", strerror(errno)));
-      }
-      break;
-    }
-    if (n == 0) break;
-    if (absl::Status w =
-            data->Write(absl::string_view(buf.data(), static_cast<size_t>(n)));
-        !w.ok()) {
-      break;  // the client is gone
-    }
-  }
-  // The pod side is done: tell the client, give its input a moment to
-  // finish, then stop it.
-  (void)data->CloseWrite();
+  const io::CopyResult output = io::CopyStream(*pod, *data);
+  // The pod side is done: give the client's input a moment to finish,
+  // then stop it.
   if (!input_done.WaitForNotificationWithTimeout(kDrain)) data->Reset();
   input.join();
-  close(sock);
-  return result;
+  // Cancelled: the socket was reset here, after the client's side failed.
+  if (!output.read.ok() && !absl::IsCancelled(output.read)) return output.read;
+  return absl::OkStatus();
 }
 
 }  // namespace cri_dockerd

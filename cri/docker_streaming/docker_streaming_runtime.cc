@@ -6,13 +6,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/io/copy_stream.h"
 #include "common/logging.h"
 #include "docker_client/mux_stream_decoder.h"
 
 namespace cri_dockerd {
 namespace {
 
-constexpr size_t kChunk = 32 * 1024;
 // How long docker gets to record an exec's exit code after its output
 // ended.
 constexpr absl::Duration kExitWait = absl::Seconds(5);
@@ -96,6 +96,46 @@ class ResizeRelay {
   std::thread thread_;
 };
 
+// Docker's output as CopyStream's destination: the raw bytes of a TTY
+// go to the client's stdout; otherwise docker's multiplexed frames are
+// split into stdout and stderr (stdout when the client has no stderr).
+// Streams the client did not ask for drop their share. CloseWrite() and
+// Reset() do nothing: the client's streams are the session's, which ends
+// them after it reported the outcome.
+class ClientOutput : public io::ByteStream {
+ public:
+  explicit ClientOutput(const streaming::StreamIo& io) : io_(io) {}
+
+  absl::StatusOr<size_t> Read(char*, size_t) override {
+    return absl::FailedPreconditionError("the client's output is write-only");
+  }
+  absl::Status Write(absl::string_view chunk) override {
+    if (io_.tty) return Deliver(io_.stdout, chunk);
+    absl::Status write;
+    absl::Status fed = decoder_.Feed(chunk, [&](docker::MuxStream stream,
+                                                absl::string_view data) {
+      if (!write.ok()) return;
+      if (stream == docker::MuxStream::kStdout) {
+        write = Deliver(io_.stdout, data);
+      } else if (stream == docker::MuxStream::kStderr ||
+                 stream == docker::MuxStream::kSystemErr) {
+        write = Deliver(io_.stderr != nullptr ? io_.stderr : io_.stdout, data);
+      }
+    });
+    return fed.ok() ? write : fed;
+  }
+  absl::Status CloseWrite() override { return absl::OkStatus(); }
+  void Reset() override {}
+
+ private:
+  static absl::Status Deliver(io::ByteStream* to, absl::string_view data) {
+    return to == nullptr || data.empty() ? absl::OkStatus() : to->Write(data);
+  }
+
+  const streaming::StreamIo& io_;
+  docker::MuxStreamDecoder decoder_;
+};
+
 }  // namespace
 
 DockerStreamingRuntime::DockerStreamingRuntime(docker::DockerClient* docker,
@@ -104,63 +144,24 @@ DockerStreamingRuntime::DockerStreamingRuntime(docker::DockerClient* docker,
 
 absl::Status PumpHijacked(docker::HijackedConn* conn,
                           const streaming::StreamIo& io) {
-  int watch = io.client_gone->OnGone([conn] { conn->Shutdown(); });
+  int watch = io.client_gone->OnGone([conn] { conn->Reset(); });
   std::thread input;
   if (io.stdin != nullptr) {
-    input = std::thread([&io, conn] {
-      std::string buf(kChunk, '\0');
-      while (true) {
-        absl::StatusOr<size_t> n = io.stdin->Read(buf.data(), buf.size());
-        if (!n.ok()) return;
-        if (*n == 0) {
-          (void)conn->CloseWrite();
-          return;
-        }
-        if (!conn->WriteAll(absl::string_view(buf.data(), *n)).ok()) return;
-      }
-    });
+    input =
+        std::thread([&io, conn] { (void)io::CopyStream(*io.stdin, *conn); });
   }
-
-  absl::Status result;
-  docker::MuxStreamDecoder decoder;
-  std::string buf(kChunk, '\0');
-  auto deliver = [](streaming::ByteStream* to, absl::string_view data) {
-    return to == nullptr || data.empty() ? absl::OkStatus() : to->Write(data);
-  };
-  while (result.ok()) {
-    absl::StatusOr<size_t> n = conn->Read(buf.data(), buf.size());
-    if (!n.ok()) {
-      result = absl::IsCancelled(n.status())
-                   ? absl::CancelledError("the client went away")
-                   : n.status();
-      break;
-    }
-    if (*n == 0) break;
-    absl::string_view chunk(buf.data(), *n);
-    if (io.tty) {
-      result = deliver(io.stdout, chunk);
-      continue;
-    }
-    absl::Status write;
-    absl::Status fed = decoder.Feed(
-        chunk, [&](docker::MuxStream stream, absl::string_view data) {
-          if (!write.ok()) return;
-          if (stream == docker::MuxStream::kStdout) {
-            write = deliver(io.stdout, data);
-          } else if (stream == docker::MuxStream::kStderr ||
-                     stream == docker::MuxStream::kSystemErr) {
-            write = deliver(io.stderr != nullptr ? io.stderr : io.stdout, data);
-          }
-        });
-    result = fed.ok() ? write : fed;
-  }
+  ClientOutput output(io);
+  const io::CopyResult copied = io::CopyStream(*conn, output);
   // Done: stop reading the client's input (locally), drop the docker
   // connection, and wait for the input thread.
   if (io.stdin != nullptr) io.stdin->Reset();
-  conn->Shutdown();
+  conn->Reset();
   if (input.joinable()) input.join();
   io.client_gone->Remove(watch);
-  return result;
+  if (absl::IsCancelled(copied.read)) {
+    return absl::CancelledError("the client went away");
+  }
+  return copied.read.ok() ? copied.write : copied.read;
 }
 
 absl::StatusOr<int> DockerStreamingRuntime::Exec(

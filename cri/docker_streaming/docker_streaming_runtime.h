@@ -25,7 +25,7 @@ class DockerStreamingRuntime : public streaming::StreamingRuntime {
   absl::Status Attach(const streaming::AttachRequest& request,
                       const streaming::StreamIo& io) override;
   absl::Status PortForward(const std::string& pod_sandbox_id, int32_t port,
-                           streaming::ByteStream* data) override;
+                           io::ByteStream* data) override;
 
  private:
   absl::Time SetupDeadline() const { return absl::Now() + setup_timeout_; }
@@ -35,8 +35,9 @@ class DockerStreamingRuntime : public streaming::StreamingRuntime {
 };
 
 // Copies between a hijacked docker connection and the client's streams
-// until docker ends the output, the client goes or a write fails (terminal
-// sizes are the caller's). Joins every thread it starts.
+// (io::CopyStream each way: the client's stdin EOF half-closes docker's
+// stdin) until docker ends the output, the client goes or a write fails
+// (terminal sizes are the caller's). Joins every thread it starts.
 absl::Status PumpHijacked(docker::HijackedConn* conn,
                           const streaming::StreamIo& io);
 

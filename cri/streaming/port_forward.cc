@@ -145,7 +145,7 @@ void ServeSpdy(SessionContext& ctx, const PortForwardRequest& request) {
 }  // namespace
 
 void ForwardPort(StreamingRuntime* runtime, const std::string& sandbox_id,
-                 int32_t port, ByteStream* data, ByteStream* error) {
+                 int32_t port, io::ByteStream* data, io::ByteStream* error) {
   absl::Status s = runtime->PortForward(sandbox_id, port, data);
   if (!s.ok()) {
     std::string msg = absl::StrCat("error forwarding port ", port, " to pod ",

@@ -22,6 +22,6 @@ void ServePortForwardWebSocket(SessionContext& ctx,
 // error stream gets kubelet's "error forwarding port" text; both streams
 // are half-closed at the end.
 void ForwardPort(StreamingRuntime* runtime, const std::string& sandbox_id,
-                 int32_t port, ByteStream* data, ByteStream* error);
+                 int32_t port, io::ByteStream* data, io::ByteStream* error);
 
 }  // namespace cri_dockerd::streaming

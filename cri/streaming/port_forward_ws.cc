@@ -33,8 +33,8 @@ void ServePortForwardWebSocket(SessionContext& ctx,
     const int32_t port = request.ports[i];
     const char le[2] = {static_cast<char>(port & 0xff),
                         static_cast<char>((port >> 8) & 0xff)};
-    ByteStream* data = ws->channel(2 * i);
-    ByteStream* error = ws->channel(2 * i + 1);
+    io::ByteStream* data = ws->channel(2 * i);
+    io::ByteStream* error = ws->channel(2 * i + 1);
     (void)data->Write(absl::string_view(le, 2));
     (void)error->Write(absl::string_view(le, 2));
     forwards.emplace_back([&ctx, &request, port, data, error] {

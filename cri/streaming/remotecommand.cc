@@ -93,7 +93,7 @@ bool NormalizeRemoteCommand(RemoteCommand* command) {
   return command->stdin || command->stdout || command->stderr;
 }
 
-ClientSide::ClientSide(ByteStream* stdin, ByteStream* resize,
+ClientSide::ClientSide(io::ByteStream* stdin, io::ByteStream* resize,
                        std::function<void()> wait_gone)
     : watch_(std::move(wait_gone)) {
   if (stdin != nullptr) stdin_.emplace(stdin);
@@ -104,7 +104,7 @@ ClientSide::ClientSide(ByteStream* stdin, ByteStream* resize,
 }
 
 RemoteOutcome ClientSide::Run(SessionContext& ctx, const RemoteCommand& command,
-                              ByteStream* stdout, ByteStream* stderr) {
+                              io::ByteStream* stdout, io::ByteStream* stderr) {
   StreamIo io;
   io.stdin = stdin_ ? &*stdin_ : nullptr;
   io.stdout = stdout;

@@ -34,13 +34,13 @@ class ClientSide {
  public:
   // `stdin`/`resize` may be null; `wait_gone` blocks until the client's
   // connection has ended.
-  ClientSide(ByteStream* stdin, ByteStream* resize,
+  ClientSide(io::ByteStream* stdin, io::ByteStream* resize,
              std::function<void()> wait_gone);
 
   // Runs the command with the client's output streams and returns how it
   // ended.
   RemoteOutcome Run(SessionContext& ctx, const RemoteCommand& command,
-                    ByteStream* stdout, ByteStream* stderr);
+                    io::ByteStream* stdout, io::ByteStream* stderr);
 
  private:
   std::optional<InputPump> stdin_;

@@ -23,9 +23,9 @@ void ServeRemoteCommandWebSocket(SessionContext& ctx,
   // Input nobody reads must not stall the connection.
   if (!command.stdin) ws->channel(kStdin)->Reset();
   if (!command.tty) ws->channel(kResize)->Reset();
-  ByteStream* first = command.stdout   ? ws->channel(kStdout)
-                      : command.stderr ? ws->channel(kStderr)
-                                       : ws->channel(kError);
+  io::ByteStream* first = command.stdout   ? ws->channel(kStdout)
+                          : command.stderr ? ws->channel(kStderr)
+                                           : ws->channel(kError);
   (void)first->Write("");
 
   websocket::ChannelConnection* raw = ws.get();

@@ -11,7 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cri/streaming/byte_stream.h"
+#include "common/io/byte_stream.h"
 #include "cri/streaming/request_cache.h"
 
 namespace cri_dockerd::streaming {
@@ -48,9 +48,9 @@ class ClientGone {
 struct StreamIo {
   // Reset() on stdin only stops local reading (the runtime calls it when
   // the command is done and it no longer wants input); nothing is sent.
-  ByteStream* stdin = nullptr;
-  ByteStream* stdout = nullptr;
-  ByteStream* stderr = nullptr;  // always null with tty
+  io::ByteStream* stdin = nullptr;
+  io::ByteStream* stdout = nullptr;
+  io::ByteStream* stderr = nullptr;  // always null with tty
   bool tty = false;
   ResizeSource* resize = nullptr;     // may be null
   ClientGone* client_gone = nullptr;  // never null from the server
@@ -76,7 +76,7 @@ class StreamingRuntime {
   // copies between it and `data` both ways until both directions are done
   // or either side fails.
   virtual absl::Status PortForward(const std::string& pod_sandbox_id,
-                                   int32_t port, ByteStream* data) = 0;
+                                   int32_t port, io::ByteStream* data) = 0;
 };
 
 }  // namespace cri_dockerd::streaming

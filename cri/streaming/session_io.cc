@@ -4,12 +4,52 @@
 #include <cstring>
 #include <utility>
 
+#include "common/io/copy_stream.h"
+
 namespace cri_dockerd::streaming {
 namespace {
 constexpr size_t kMaxQueued = 1 << 20;
 }  // namespace
 
-InputPump::InputPump(ByteStream* source) : source_(source) {
+// CopyStream's destination on the pump's thread: Write() queues, then
+// waits while the queue is full (backpressure); after a local Reset() of
+// the pump it drops what comes. CloseWrite() marks the end of input.
+// Reset() does nothing: Run() records why the source failed.
+class InputPump::QueueWriter : public io::ByteStream {
+ public:
+  explicit QueueWriter(InputPump* pump) : pump_(pump) {}
+
+  absl::StatusOr<size_t> Read(char*, size_t) override {
+    return absl::FailedPreconditionError("write-only");
+  }
+  absl::Status Write(absl::string_view data) override {
+    absl::MutexLock lock(&pump_->mu_);
+    if (pump_->cancelled_) return absl::OkStatus();
+    pump_->chunks_.emplace_back(data);
+    pump_->queued_ += data.size();
+    pump_->mu_.Await(absl::Condition(
+        +[](InputPump* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+          return p->queued_ < kMaxQueued || p->cancelled_;
+        },
+        pump_));
+    if (pump_->cancelled_) {
+      pump_->chunks_.clear();
+      pump_->queued_ = 0;
+    }
+    return absl::OkStatus();
+  }
+  absl::Status CloseWrite() override {
+    absl::MutexLock lock(&pump_->mu_);
+    pump_->eof_ = true;
+    return absl::OkStatus();
+  }
+  void Reset() override {}
+
+ private:
+  InputPump* const pump_;
+};
+
+InputPump::InputPump(io::ByteStream* source) : source_(source) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -19,31 +59,10 @@ InputPump::~InputPump() {
 }
 
 void InputPump::Run() {
-  std::string buf(32 * 1024, '\0');
-  while (true) {
-    absl::StatusOr<size_t> n = source_->Read(buf.data(), buf.size());
-    absl::MutexLock lock(&mu_);
-    if (!n.ok()) {
-      error_ = n.status();
-      return;
-    }
-    if (*n == 0) {
-      eof_ = true;
-      return;
-    }
-    chunks_.emplace_back(buf.data(), *n);
-    queued_ += *n;
-    // Backpressure: wait for the consumer (or a local reset).
-    mu_.Await(absl::Condition(
-        +[](InputPump* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-          return p->queued_ < kMaxQueued || p->cancelled_;
-        },
-        this));
-    if (cancelled_) {
-      chunks_.clear();
-      queued_ = 0;
-    }
-  }
+  QueueWriter queue(this);
+  const io::CopyResult copied = io::CopyStream(*source_, queue);
+  absl::MutexLock lock(&mu_);
+  error_ = copied.read;
 }
 
 absl::StatusOr<size_t> InputPump::Read(char* buf, size_t len) {

@@ -12,20 +12,22 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "cri/streaming/byte_stream.h"
+#include "common/io/byte_stream.h"
 #include "cri/streaming/remote_status.h"
 #include "cri/streaming/runtime.h"
 
 namespace cri_dockerd::streaming {
 
-// Reads `source` on its own thread into a bounded queue. Read() takes from
-// the queue; Reset() abandons the input locally (Read fails with
-// Cancelled) without touching `source`. The thread ends when `source`
-// reaches EOF or fails -- the session tears `source` down at its end -- and
-// the destructor joins it, so the destructor must run after that.
-class InputPump : public ByteStream {
+// Reads `source` on its own thread (CopyStream) into a bounded queue.
+// Read() takes from the queue, then reports the source's end or failure;
+// Reset() abandons the input locally (Read fails with Cancelled; what
+// still comes is read and dropped) without touching `source`. The thread
+// ends when `source` reaches EOF or fails -- the session tears `source`
+// down at its end -- and the destructor joins it, so the destructor must
+// run after that.
+class InputPump : public io::ByteStream {
  public:
-  explicit InputPump(ByteStream* source);
+  explicit InputPump(io::ByteStream* source);
   ~InputPump() override;
 
   absl::StatusOr<size_t> Read(char* buf, size_t len) override;
@@ -34,9 +36,10 @@ class InputPump : public ByteStream {
   void Reset() override;
 
  private:
+  class QueueWriter;
   void Run();
 
-  ByteStream* const source_;
+  io::ByteStream* const source_;
   absl::Mutex mu_;
   std::deque<std::string> chunks_ ABSL_GUARDED_BY(mu_);
   size_t queued_ ABSL_GUARDED_BY(mu_) = 0;
@@ -51,12 +54,12 @@ class InputPump : public ByteStream {
 // resets it to wake a blocked Next().
 class ResizeReader : public ResizeSource {
  public:
-  explicit ResizeReader(ByteStream* stream) : stream_(stream) {}
+  explicit ResizeReader(io::ByteStream* stream) : stream_(stream) {}
   std::optional<TerminalSize> Next() override;
   void Cancel() override;
 
  private:
-  ByteStream* const stream_;
+  io::ByteStream* const stream_;
   ResizeParser parser_;
   absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

@@ -2,7 +2,7 @@
 // CurlDockerClient directly (no cri-dockerd): stdin reaches `cat` and
 // comes back demultiplexed, CloseWrite is the process's stdin EOF, a TTY
 // exec sees the size ResizeExec set, attach to a container running `cat`
-// echoes, and Shutdown unblocks a Read. Every container made here is
+// echoes, and Reset unblocks a Read. Every container made here is
 // removed, also on failure.
 #include <unistd.h>
 
@@ -56,13 +56,13 @@ bool WaitUntilAsleep(const std::atomic<pid_t>& tid) {
   return false;
 }
 
-// Shuts `conn` down if the test is still reading after `limit`, so that a
+// Resets `conn` if the test is still reading after `limit`, so that a
 // missing reply fails the test instead of hanging it.
 class Watchdog {
  public:
   Watchdog(HijackedConn* conn, absl::Duration limit)
       : thread_([this, conn, limit] {
-          if (!done_.WaitForNotificationWithTimeout(limit)) conn->Shutdown();
+          if (!done_.WaitForNotificationWithTimeout(limit)) conn->Reset();
         }) {}
   ~Watchdog() {
     done_.Notify();
@@ -200,7 +200,7 @@ TEST_F(DockerAttachTest, ExecCatEchoesStdinUntilCloseWrite) {
   absl::StatusOr<std::unique_ptr<HijackedConn>> conn =
       client_->StartExecInteractive(exec, /*tty=*/false, Soon());
   ASSERT_TRUE(conn.ok()) << conn.status();
-  ASSERT_TRUE((*conn)->WriteAll("hello\n").ok());
+  ASSERT_TRUE((*conn)->Write("hello\n").ok());
   ASSERT_TRUE((*conn)->CloseWrite().ok());
   const Output o = ReadStream(**conn, /*tty=*/false);
   EXPECT_TRUE(o.status.ok()) << o.status;
@@ -219,7 +219,7 @@ TEST_F(DockerAttachTest, TtyExecSeesResize) {
       client_->StartExecInteractive(exec, /*tty=*/true, Soon());
   ASSERT_TRUE(conn.ok()) << conn.status();
   ASSERT_TRUE(client_->ResizeExec(exec, 40, 100, Soon()).ok());
-  ASSERT_TRUE((*conn)->WriteAll("go\n").ok());
+  ASSERT_TRUE((*conn)->Write("go\n").ok());
   const Output o = ReadStream(**conn, /*tty=*/true);
   EXPECT_TRUE(o.status.ok()) << o.status;
   EXPECT_THAT(o.out, HasSubstr("40 100"));
@@ -234,13 +234,13 @@ TEST_F(DockerAttachTest, AttachToCatEchoes) {
   absl::StatusOr<std::unique_ptr<HijackedConn>> conn =
       client_->AttachContainer(id, options, Soon());
   ASSERT_TRUE(conn.ok()) << conn.status();
-  ASSERT_TRUE((*conn)->WriteAll("hello\n").ok());
+  ASSERT_TRUE((*conn)->Write("hello\n").ok());
   const Output o = ReadStream(**conn, /*tty=*/false, "hello\n");
   EXPECT_TRUE(o.status.ok()) << o.status;
   EXPECT_EQ(o.out, "hello\n");
 }
 
-TEST_F(DockerAttachTest, ShutdownUnblocksRead) {
+TEST_F(DockerAttachTest, ResetUnblocksRead) {
   const std::string id = Run({"sleep", "600"});
   ASSERT_FALSE(id.empty());
   absl::StatusOr<std::unique_ptr<HijackedConn>> conn =
@@ -255,14 +255,14 @@ TEST_F(DockerAttachTest, ShutdownUnblocksRead) {
     result = (*conn)->Read(buf, sizeof(buf));
     returned.Notify();
   });
-  // Shut down only once the Read blocks (`sleep` prints nothing): a
-  // Shutdown before the Read would only test that a later Read fails.
+  // Reset only once the Read blocks (`sleep` prints nothing): a
+  // A Reset before the Read would only test that a later Read fails.
   EXPECT_TRUE(WaitUntilAsleep(reader_tid)) << "the reader never blocked";
-  (*conn)->Shutdown();
-  // A Read that Shutdown leaves blocked would wait for output forever.
+  (*conn)->Reset();
+  // A Read that Reset leaves blocked would wait for output forever.
   const bool unblocked =
       returned.WaitForNotificationWithTimeout(absl::Seconds(30));
-  EXPECT_TRUE(unblocked) << "Shutdown did not unblock the Read";
+  EXPECT_TRUE(unblocked) << "Reset did not unblock the Read";
   if (!unblocked) {
     // End the stream from docker's side so that the test can finish.
     client_

@@ -46,7 +46,7 @@ class Watchdog {
 };
 
 // Reads a stream to EOF (or error) into *out.
-absl::Status Drain(streaming::ByteStream* s, std::string* out) {
+absl::Status Drain(io::ByteStream* s, std::string* out) {
   char buf[16384];
   while (true) {
     absl::StatusOr<size_t> n = s->Read(buf, sizeof(buf));

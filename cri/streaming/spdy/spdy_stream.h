@@ -1,5 +1,5 @@
-// One SPDY/3.1 stream of a Session, as a ByteStream: received DATA waits in
-// a bounded buffer (a full buffer stalls the connection's reader thread,
+// One SPDY/3.1 stream of a Session, as an io::ByteStream: received DATA waits
+// in a bounded buffer (a full buffer stalls the connection's reader thread,
 // which is the only backpressure spdystream peers respond to), writes go
 // straight to the connection.
 #pragma once
@@ -16,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "cri/streaming/byte_stream.h"
+#include "common/io/byte_stream.h"
 #include "cri/streaming/spdy/spdy_header_block.h"
 
 namespace cri_dockerd::streaming::spdy {
@@ -30,7 +30,7 @@ inline constexpr size_t kStreamReceiveBuffer = 1 << 20;
 // Drop a Stream only once it has ended (EOF read and CloseWrite done) or
 // after Reset(): a stream that is still open keeps receiving, and once its
 // buffer is full the whole session waits for it to be read.
-class Stream : public ByteStream {
+class Stream : public io::ByteStream {
  public:
   // Streams are made by Session (for SYN_STREAMs from the peer) and by
   // Session::OpenStream.
@@ -43,7 +43,7 @@ class Stream : public ByteStream {
   // The first value of header `name` (case-insensitive), "" if absent.
   std::string Header(absl::string_view name) const;
 
-  // ByteStream. Write splits data into DATA frames of at most 32 KiB;
+  // io::ByteStream. Write splits data into DATA frames of at most 32 KiB;
   // Reset sends RST_STREAM CANCEL unless the stream already ended.
   absl::StatusOr<size_t> Read(char* buf, size_t len) override;
   absl::Status Write(absl::string_view data) override;

@@ -10,7 +10,7 @@
 
 namespace cri_dockerd::streaming::websocket {
 
-class ChannelConnection::Channel : public streaming::ByteStream {
+class ChannelConnection::Channel : public io::ByteStream {
  public:
   Channel(ChannelConnection* owner, int index) : owner_(owner), index_(index) {}
   absl::StatusOr<size_t> Read(char* buf, size_t len) override {
@@ -102,7 +102,7 @@ ChannelConnection::ChannelConnection(std::unique_ptr<Connection> conn,
 
 ChannelConnection::~ChannelConnection() { Close(); }
 
-streaming::ByteStream* ChannelConnection::channel(int i) {
+io::ByteStream* ChannelConnection::channel(int i) {
   if (i < 0 || i >= num_channels()) return nullptr;
   return channels_[static_cast<size_t>(i)].get();
 }

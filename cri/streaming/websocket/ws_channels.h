@@ -8,7 +8,7 @@
 //       half-closes that channel.
 // The v4 names differ from the older ones only in what the exec error
 // channel carries (a v4 Status JSON), which is the caller's business.
-// ChannelConnection turns the connection into one ByteStream per channel.
+// ChannelConnection turns the connection into one io::ByteStream per channel.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "cri/streaming/byte_stream.h"
+#include "common/io/byte_stream.h"
 #include "cri/streaming/websocket/ws_connection.h"
 
 namespace cri_dockerd::streaming::websocket {
@@ -85,7 +85,7 @@ class ChannelConnection {
   ChannelConnection& operator=(const ChannelConnection&) = delete;
 
   // Channel `i` in [0, num_channels()), owned by this object. Per the
-  // ByteStream contract: Read returns 0 after the peer's v5 close signal
+  // io::ByteStream contract: Read returns 0 after the peer's v5 close signal
   // for the channel or after a clean WebSocket close, Unavailable if the
   // connection failed; Write with empty data sends a message holding only
   // the channel prefix (kubelet's "connection ready" notice); CloseWrite
@@ -93,7 +93,7 @@ class ChannelConnection {
   // (note client-go logs "Unknown stream" for a close signal it receives);
   // Reset drops buffered and future input and fails later calls, without
   // telling the peer.
-  streaming::ByteStream* channel(int i);
+  io::ByteStream* channel(int i);
   int num_channels() const { return static_cast<int>(channels_.size()); }
   ChannelProtocol protocol() const { return protocol_; }
 

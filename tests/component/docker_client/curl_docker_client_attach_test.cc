@@ -1,7 +1,7 @@
 // CurlDockerClient's interactive streams against the fake Docker server:
 // the bytes of the hijack requests, "101 UPGRADED" and old engines' bare
 // "200", stream bytes that came with the head, docker's error replies,
-// the setup deadline, stdin EOF (CloseWrite), Shutdown from another
+// the setup deadline, stdin EOF (CloseWrite), Reset from another
 // thread, resizes, and exec create with stdin attached.
 #include <atomic>
 #include <memory>
@@ -78,11 +78,11 @@ TEST_F(CurlDockerClientAttachTest, ExecStartRequestAndEcho) {
       client_->StartExecInteractive(kExecId, /*tty=*/false,
                                     In(absl::Seconds(5)));
   ASSERT_TRUE(conn.ok()) << conn.status();
-  ASSERT_TRUE((*conn)->WriteAll("hello\n").ok());
-  ASSERT_TRUE((*conn)->WriteAll("again\n").ok());
+  ASSERT_TRUE((*conn)->Write("hello\n").ok());
+  ASSERT_TRUE((*conn)->Write("again\n").ok());
   ASSERT_TRUE((*conn)->CloseWrite().ok());
   ASSERT_TRUE((*conn)->CloseWrite().ok());  // idempotent
-  EXPECT_TRUE(absl::IsFailedPrecondition((*conn)->WriteAll("late")));
+  EXPECT_TRUE(absl::IsFailedPrecondition((*conn)->Write("late")));
   absl::StatusOr<std::string> stream = ReadAll(**conn);
   ASSERT_TRUE(stream.ok()) << stream.status();
   const Demuxed d = Demux(*stream);
@@ -144,7 +144,7 @@ TEST_F(CurlDockerClientAttachTest, AttachRequest) {
   absl::StatusOr<std::unique_ptr<HijackedConn>> conn =
       client_->AttachContainer("web", options, In(absl::Seconds(5)));
   ASSERT_TRUE(conn.ok()) << conn.status();
-  ASSERT_TRUE((*conn)->WriteAll("ping").ok());
+  ASSERT_TRUE((*conn)->Write("ping").ok());
   ASSERT_TRUE((*conn)->CloseWrite().ok());
   EXPECT_EQ(ReadAll(**conn).value_or("?"), "ping");
   const RecordedRequest r = server_->Requests().at(0);
@@ -213,7 +213,7 @@ TEST_F(CurlDockerClientAttachTest, BrokenReplies) {
   EXPECT_THAT(conn.status().message(), HasSubstr("is the docker daemon"));
 }
 
-TEST_F(CurlDockerClientAttachTest, ShutdownUnblocksRead) {
+TEST_F(CurlDockerClientAttachTest, ResetUnblocksRead) {
   server_->SetResponse("POST", kStartPath, Upgrade([](RawExchange& conn) {
                          conn.ReadToEof();  // until the client hangs up
                        }));
@@ -229,11 +229,11 @@ TEST_F(CurlDockerClientAttachTest, ShutdownUnblocksRead) {
   });
   reading.WaitForNotification();
   absl::SleepFor(absl::Milliseconds(50));
-  (*conn)->Shutdown();
+  (*conn)->Reset();
   reader.join();
   EXPECT_TRUE(absl::IsCancelled(result.status())) << result.status();
-  EXPECT_TRUE(absl::IsCancelled((*conn)->WriteAll("x")));
-  (*conn)->Shutdown();  // idempotent
+  EXPECT_TRUE(absl::IsCancelled((*conn)->Write("x")));
+  (*conn)->Reset();  // idempotent
 }
 
 TEST_F(CurlDockerClientAttachTest, OverTcp) {

@@ -75,7 +75,7 @@ TEST_F(FakeDockerClientAttachTest, DefaultExecEchoesFramed) {
   const std::string exec = Exec({"cat"}, /*tty=*/false, /*stdin=*/true);
   auto conn = fake_.StartExecInteractive(exec, false, Later());
   ASSERT_TRUE(conn.ok()) << conn.status();
-  ASSERT_TRUE((*conn)->WriteAll("hello\n").ok());
+  ASSERT_TRUE((*conn)->Write("hello\n").ok());
   ASSERT_TRUE((*conn)->CloseWrite().ok());
   const std::string stream = ReadAll(**conn);
   EXPECT_EQ(stream, EncodeMuxFrame(MuxStream::kStdout, "hello\n"));
@@ -107,7 +107,7 @@ TEST_F(FakeDockerClientAttachTest, ScriptedTtyExecWithResize) {
   ASSERT_TRUE(inspect.ok());
   EXPECT_TRUE(inspect->running);
   ASSERT_TRUE(fake_.ResizeExec(exec, 40, 100, Later()).ok());
-  ASSERT_TRUE((*conn)->WriteAll("exit 7\n").ok());
+  ASSERT_TRUE((*conn)->Write("exit 7\n").ok());
   EXPECT_EQ(ReadAll(**conn), "40 100\r\n");
   inspect = fake_.InspectExec(exec, Later());
   ASSERT_TRUE(inspect.ok());
@@ -136,7 +136,7 @@ TEST_F(FakeDockerClientAttachTest, AttachEchoesAndRecords) {
   options.stdin = true;
   auto conn = fake_.AttachContainer("box", options, Later());
   ASSERT_TRUE(conn.ok()) << conn.status();
-  ASSERT_TRUE((*conn)->WriteAll("ping\n").ok());
+  ASSERT_TRUE((*conn)->Write("ping\n").ok());
   ASSERT_TRUE((*conn)->CloseWrite().ok());
   EXPECT_EQ(Stdout(ReadAll(**conn)), "ping\n");
   ASSERT_EQ(fake_.AttachCalls().size(), 1u);

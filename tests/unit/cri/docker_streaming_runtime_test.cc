@@ -25,7 +25,7 @@ using docker::FakeStreamSession;
 absl::Time Later() { return absl::Now() + absl::Seconds(10); }
 
 // A client-side stream: input fed by the test, output collected.
-class TestStream : public streaming::ByteStream {
+class TestStream : public io::ByteStream {
  public:
   void Feed(std::string s) {
     absl::MutexLock l(&mu_);

@@ -45,7 +45,7 @@ class Acceptor {
   std::deque<std::shared_ptr<Stream>> streams_ ABSL_GUARDED_BY(mu_);
 };
 
-std::string ReadAll(ByteStream& s) {
+std::string ReadAll(io::ByteStream& s) {
   std::string out;
   char buf[8192];
   for (;;) {

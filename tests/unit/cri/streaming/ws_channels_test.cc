@@ -37,7 +37,7 @@ Pair MakePair(ChannelProtocol protocol, int channels,
   return p;
 }
 
-std::string ReadSome(ByteStream* s) {
+std::string ReadSome(io::ByteStream* s) {
   char buf[256];
   auto n = s->Read(buf, sizeof(buf));
   EXPECT_TRUE(n.ok()) << n.status();
@@ -45,7 +45,7 @@ std::string ReadSome(ByteStream* s) {
 }
 
 // Reads until EOF; fails the test on an error.
-std::string ReadAll(ByteStream* s) {
+std::string ReadAll(io::ByteStream* s) {
   std::string out;
   char buf[65536];
   for (;;) {

@@ -28,7 +28,7 @@ using testing_support::RunSpdyExec;
 using testing_support::RunWebSocketExec;
 using testing_support::Upgrade;
 
-absl::Status ReadAll(ByteStream* s, std::string* out) {
+absl::Status ReadAll(io::ByteStream* s, std::string* out) {
   char buf[4096];
   while (true) {
     absl::StatusOr<size_t> n = s->Read(buf, sizeof(buf));
@@ -81,7 +81,7 @@ class ScriptedRuntime : public StreamingRuntime {
     return absl::OkStatus();
   }
   absl::Status PortForward(const std::string& sandbox, int32_t port,
-                           ByteStream* data) override {
+                           io::ByteStream* data) override {
     if (port == 1) return absl::UnavailableError("connection refused");
     // Echo with a prefix until the client half-closes.
     std::string in;

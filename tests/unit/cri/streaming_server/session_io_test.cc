@@ -14,7 +14,7 @@ namespace {
 
 // An in-memory stream the test feeds; Read blocks until data, EOF or
 // failure.
-class FedStream : public ByteStream {
+class FedStream : public io::ByteStream {
  public:
   void Feed(std::string s) {
     absl::MutexLock l(&mu_);
@@ -52,7 +52,7 @@ class FedStream : public ByteStream {
   bool failed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-std::string ReadAll(ByteStream* s) {
+std::string ReadAll(io::ByteStream* s) {
   std::string out;
   char buf[7];
   while (true) {

@@ -1,4 +1,4 @@
-#include "docker_client/hijacked_conn.h"
+#include "common/io/socket_stream.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,27 +13,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
-namespace cri_dockerd::docker {
+namespace cri_dockerd::io {
 namespace {
 
-absl::Status Broken(absl::string_view what, int err) {
-  return absl::UnavailableError(absl::StrCat(
-      "connection to the Docker daemon broke off while ", what, " (",
-      strerrorname_np(err) != nullptr ? strerrorname_np(err) : "errno", ": ",
-      std::strerror(err), ")"));
-}
-
-absl::Status ShutDown() {
-  return absl::CancelledError("the docker stream was shut down");
-}
-
-class SocketHijackedConn : public HijackedConn {
+class SocketStream : public ByteStream {
  public:
-  SocketHijackedConn(int fd, std::string already_read)
-      : fd_(fd), pending_(std::move(already_read)) {}
-  ~SocketHijackedConn() override { close(fd_); }
-  SocketHijackedConn(const SocketHijackedConn&) = delete;
-  SocketHijackedConn& operator=(const SocketHijackedConn&) = delete;
+  SocketStream(int fd, std::string already_read, std::string peer)
+      : fd_(fd), peer_(std::move(peer)), pending_(std::move(already_read)) {}
+  ~SocketStream() override { close(fd_); }
+  SocketStream(const SocketStream&) = delete;
+  SocketStream& operator=(const SocketStream&) = delete;
 
   absl::StatusOr<size_t> Read(char* buf, size_t len) override {
     if (shut_.load()) return ShutDown();
@@ -54,8 +43,8 @@ class SocketHijackedConn : public HijackedConn {
     }
     for (;;) {
       const ssize_t n = recv(fd_, buf, len, 0);
-      // A shutdown() from Shutdown() makes a blocked recv return 0 or an
-      // error: either way the stream was ended here, not by docker.
+      // A shutdown() from Reset() makes a blocked recv return 0 or an
+      // error: either way the stream was ended here, not by the peer.
       if (shut_.load()) return ShutDown();
       if (n >= 0) return static_cast<size_t>(n);
       if (errno == EINTR) continue;
@@ -63,12 +52,12 @@ class SocketHijackedConn : public HijackedConn {
     }
   }
 
-  absl::Status WriteAll(absl::string_view data) override {
+  absl::Status Write(absl::string_view data) override {
     absl::MutexLock lock(&write_mu_);
     if (shut_.load()) return ShutDown();
     if (write_closed_) {
-      return absl::FailedPreconditionError(
-          "the docker stream's stdin is already closed");
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the connection to ", peer_, " is already closed for writing"));
     }
     while (!data.empty()) {
       const ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
@@ -86,12 +75,12 @@ class SocketHijackedConn : public HijackedConn {
     write_closed_ = true;
     if (shut_.load()) return absl::OkStatus();  // both sides are closed
     if (shutdown(fd_, SHUT_WR) != 0 && errno != ENOTCONN) {
-      return Broken("closing stdin", errno);
+      return Broken("closing our side", errno);
     }
     return absl::OkStatus();
   }
 
-  void Shutdown() override {
+  void Reset() override {
     if (shut_.exchange(true)) return;
     // Not close(): another thread may be inside recv/send on fd_, and the
     // number could be reused. shutdown() wakes them; the fd closes later.
@@ -99,12 +88,24 @@ class SocketHijackedConn : public HijackedConn {
   }
 
  private:
+  absl::Status Broken(absl::string_view what, int err) const {
+    return absl::UnavailableError(absl::StrCat(
+        "connection to ", peer_, " broke off while ", what, " (",
+        strerrorname_np(err) != nullptr ? strerrorname_np(err) : "errno", ": ",
+        std::strerror(err), ")"));
+  }
+  absl::Status ShutDown() const {
+    return absl::CancelledError(
+        absl::StrCat("the connection to ", peer_, " was shut down here"));
+  }
+
   // Constant after construction.
   const int fd_;
+  const std::string peer_;
 
   std::atomic<bool> shut_{false};
   absl::Mutex read_mu_;
-  std::string pending_ ABSL_GUARDED_BY(read_mu_);  // read with the head
+  std::string pending_ ABSL_GUARDED_BY(read_mu_);  // read before us
   size_t pending_pos_ ABSL_GUARDED_BY(read_mu_) = 0;
   absl::Mutex write_mu_;
   bool write_closed_ ABSL_GUARDED_BY(write_mu_) = false;
@@ -112,9 +113,10 @@ class SocketHijackedConn : public HijackedConn {
 
 }  // namespace
 
-std::unique_ptr<HijackedConn> MakeSocketHijackedConn(int fd,
-                                                     std::string already_read) {
-  return std::make_unique<SocketHijackedConn>(fd, std::move(already_read));
+std::unique_ptr<ByteStream> MakeSocketStream(int fd, std::string already_read,
+                                             std::string peer) {
+  return std::make_unique<SocketStream>(fd, std::move(already_read),
+                                        std::move(peer));
 }
 
-}  // namespace cri_dockerd::docker
+}  // namespace cri_dockerd::io
