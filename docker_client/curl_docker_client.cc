@@ -217,4 +217,26 @@ absl::StatusOr<HttpResponse> CurlDockerClient::Call(
   return response;
 }
 
+absl::Status CurlDockerClient::CallStreamed(
+    HttpRequest request, std::string_view what,
+    const std::function<absl::Status(absl::string_view chunk)>& feed,
+    const std::function<absl::Status()>& finish,
+    absl::Status (*map_error)(int http_status, std::string_view body,
+                              std::string_view what)) {
+  // The first failure of `feed`: it stops the exchange (on_body false), so
+  // it is also the last.
+  absl::Status feed_status;
+  request.on_body = [&](absl::string_view chunk) {
+    feed_status = feed(chunk);
+    return feed_status.ok();
+  };
+  absl::StatusOr<HttpResponse> response = SendVersioned(std::move(request));
+  if (!feed_status.ok()) return feed_status;
+  if (!response.ok()) return response.status();
+  if (!IsSuccess(response->status)) {
+    return map_error(response->status, response->body, what);
+  }
+  return finish();
+}
+
 }  // namespace cri_dockerd::docker

@@ -158,6 +158,19 @@ class CurlDockerClient : public DockerClient {
       HttpRequest request, absl::string_view what,
       const std::function<std::string(std::string_view api_version)>& path_for =
           nullptr);
+  // Like Call, for a reply whose body is a stream (events, logs, exec
+  // output, pull progress): each piece of a 2xx body goes to `feed` as it
+  // arrives; request.check and request.deadline apply as usual. The
+  // outcome, the first that applies: `feed`'s first error (which also
+  // stops the exchange); the exchange's failure; a non-2xx reply mapped by
+  // `map_error` (MapDockerError or the like, given `what`); `finish()`,
+  // the decoder's verdict on what was left over.
+  absl::Status CallStreamed(
+      HttpRequest request, std::string_view what,
+      const std::function<absl::Status(absl::string_view chunk)>& feed,
+      const std::function<absl::Status()>& finish,
+      absl::Status (*map_error)(int http_status, std::string_view body,
+                                std::string_view what));
   // POST <object>/resize?h=..&w=.., `object` being "/exec/<id>" or
   // "/containers/<id>" with the ID already escaped.
   absl::Status PostResize(const std::string& object, int height, int width,

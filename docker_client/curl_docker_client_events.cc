@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "common/status_macros.h"
 #include "docker_client/curl_docker_client.h"
 #include "docker_client/errors.h"
 #include "docker_client/json_decode_events.h"
@@ -38,18 +37,11 @@ absl::Status CurlDockerClient::StreamEvents(const EventStreamOptions& options,
   const EventStreamDecoder::Sink sink = [&](const Event& event) {
     if (options.on_event) options.on_event(event);
   };
-  absl::Status stream_status;
-  request.on_body = [&](absl::string_view chunk) {
-    stream_status = decoder.Feed(chunk, sink);
-    return stream_status.ok();
-  };
   request.check = options.check;
-  absl::StatusOr<HttpResponse> response = SendVersioned(std::move(request));
-  if (!stream_status.ok()) return stream_status;
-  if (!response.ok()) return response.status();
-  RETURN_IF_ERROR(
-      MapDockerError(response->status, response->body, "GET /events"));
-  return decoder.Finish(sink);
+  return CallStreamed(
+      std::move(request), "GET /events",
+      [&](absl::string_view chunk) { return decoder.Feed(chunk, sink); },
+      [&] { return decoder.Finish(sink); }, MapDockerError);
 }
 
 }  // namespace cri_dockerd::docker

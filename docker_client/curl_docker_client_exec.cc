@@ -129,21 +129,15 @@ absl::Status CurlDockerClient::StartExec(const std::string& exec_id,
         break;
     }
   };
-  absl::Status stream_status;
-  request.on_body = [&](absl::string_view chunk) {
-    if (out.tty) {
-      if (out.on_stdout) out.on_stdout(chunk);
-      return true;
-    }
-    stream_status = decoder.Feed(chunk, sink);
-    return stream_status.ok();
-  };
   request.check = out.check;
-  absl::StatusOr<HttpResponse> response = SendVersioned(std::move(request));
-  if (!stream_status.ok()) return stream_status;
-  if (!response.ok()) return response.status();
-  RETURN_IF_ERROR(MapDockerError(response->status, response->body, what));
-  return decoder.Finish();
+  return CallStreamed(
+      std::move(request), what,
+      [&](absl::string_view chunk) {
+        if (!out.tty) return decoder.Feed(chunk, sink);
+        if (out.on_stdout) out.on_stdout(chunk);
+        return absl::OkStatus();
+      },
+      [&] { return decoder.Finish(); }, MapDockerError);
 }
 
 // GET /exec/{id}/json. Docker forgets an exec some time after its

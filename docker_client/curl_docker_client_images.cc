@@ -22,8 +22,6 @@ namespace {
 // The first API version whose GET /images/json takes shared-size=1.
 constexpr char kSharedSizeApiVersion[] = "1.42";
 
-bool IsSuccess(int http_status) { return http_status / 100 == 2; }
-
 // "repo:tag" or, for a digest, "repo@sha256:...": how docker names it.
 std::string PullReference(const std::string& image, const std::string& tag) {
   return absl::StrCat(image, absl::StrContains(tag, ":") ? "@" : ":", tag);
@@ -98,8 +96,6 @@ absl::Status CurlDockerClient::PullImage(const PullOptions& options,
                                  EncodeRegistryAuth(options.auth));
   }
   JsonMessageStream stream;
-  // The first failure met in the stream: docker's error or bad framing.
-  absl::Status stream_status;
   auto on_message = [&](const JsonMessage& message) -> absl::Status {
     if (!message.error.empty()) {
       return absl::Status(ClassifyPullError(message.error).code(),
@@ -108,18 +104,11 @@ absl::Status CurlDockerClient::PullImage(const PullOptions& options,
     if (options.on_progress) options.on_progress(message.progress);
     return absl::OkStatus();
   };
-  request.on_body = [&](absl::string_view chunk) {
-    stream_status = stream.Feed(chunk, on_message);
-    return stream_status.ok();
-  };
   request.check = options.check;
-  absl::StatusOr<HttpResponse> response = SendVersioned(std::move(request));
-  if (!stream_status.ok()) return stream_status;
-  if (!response.ok()) return response.status();
-  if (!IsSuccess(response->status)) {
-    return MapPullHttpError(response->status, response->body, what);
-  }
-  return stream.Finish();
+  return CallStreamed(
+      std::move(request), what,
+      [&](absl::string_view chunk) { return stream.Feed(chunk, on_message); },
+      [&] { return stream.Finish(); }, MapPullHttpError);
 }
 
 // DELETE /images/{name}?force=..&noprune=false

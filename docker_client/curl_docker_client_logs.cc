@@ -1,5 +1,6 @@
 // CurlDockerClient's log calls: following a container's log stream.
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -12,13 +13,27 @@
 #include "docker_client/url_escape.h"
 
 namespace cri_dockerd::docker {
+namespace {
+
+// MapDockerError, but 501 (a logging driver docker cannot read back) is
+// FailedPrecondition: retrying cannot help.
+absl::Status MapLogsError(int http_status, std::string_view body,
+                          std::string_view what) {
+  absl::Status s = MapDockerError(http_status, body, what);
+  if (http_status == 501) {
+    return absl::FailedPreconditionError(s.message());
+  }
+  return s;
+}
+
+}  // namespace
 
 // GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1
 // [&since=..], decoded as it arrives. Docker ends the stream once the
 // container is not running (at once for a stopped one, after its last
 // output otherwise). A logging driver docker cannot read back answers
 // 501, which MapDockerError would call Internal; retrying cannot help, so
-// it is FailedPrecondition here.
+// it is FailedPrecondition here (MapLogsError).
 absl::Status CurlDockerClient::FollowContainerLogs(
     const LogStreamOptions& options, absl::Time deadline) {
   ASSIGN_OR_RETURN(const std::string escaped,
@@ -35,21 +50,11 @@ absl::Status CurlDockerClient::FollowContainerLogs(
   const LogStreamDecoder::Sink sink = [&](const LogEntry& entry) {
     if (options.on_entry) options.on_entry(entry);
   };
-  absl::Status stream_status;
-  request.on_body = [&](absl::string_view chunk) {
-    stream_status = decoder.Feed(chunk, sink);
-    return stream_status.ok();
-  };
   request.check = options.check;
-  absl::StatusOr<HttpResponse> response = SendVersioned(std::move(request));
-  if (!stream_status.ok()) return stream_status;
-  if (!response.ok()) return response.status();
-  if (response->status == 501) {
-    return absl::FailedPreconditionError(
-        MapDockerError(response->status, response->body, what).message());
-  }
-  RETURN_IF_ERROR(MapDockerError(response->status, response->body, what));
-  return decoder.Finish(sink);
+  return CallStreamed(
+      std::move(request), what,
+      [&](absl::string_view chunk) { return decoder.Feed(chunk, sink); },
+      [&] { return decoder.Finish(sink); }, MapLogsError);
 }
 
 }  // namespace cri_dockerd::docker
