@@ -173,8 +173,10 @@ class DockerClient {
   // POST /containers/{id}/attach?stream=1&stdin=..&stdout=..&stderr=..,
   // hijacked: the container's main process's streams from now on, framed
   // like StartExecInteractive's by the container's tty. The stream ends
-  // when the container stops. NotFound if absent; FailedPrecondition if
-  // it is not running.
+  // when the container stops. NotFound if absent. A container that does
+  // not run is attached all the same (docker attaches before `docker run`
+  // starts one): the stream stays silent until it starts, so callers
+  // check the state first.
   virtual absl::StatusOr<std::unique_ptr<HijackedConn>> AttachContainer(
       const std::string& id, const AttachOptions& options,
       absl::Time setup_deadline) = 0;

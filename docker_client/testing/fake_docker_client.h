@@ -63,24 +63,27 @@ class FakeDockerClient : public DockerClient {
   absl::StatusOr<DiskUsage> GetDiskUsage(absl::Time deadline) override;
 
   // Containers (fake_docker_client_containers.cc), behaving like dockerd
-  // 20.10. Containers are found by exact ID, name (with or without a
-  // leading '/'), or unique ID prefix of >= 4 characters (several ->
-  // InvalidArgument); else NotFound "No such container: <id>".
+  // 20.10. Containers are found by exact ID, name, or unique ID prefix of
+  // >= 4 characters (several -> InvalidArgument); else NotFound "No such
+  // container: <id>". A reference that is empty or holds '/' (such as
+  // docker's "/<name>") is InvalidArgument, as CurlDockerClient makes it.
   //  - CreateContainer: NotFound "No such image: <image>" unless the image
   //    resolves as in InspectImage; InvalidArgument for a name docker
   //    rejects or an ipc/pid mode "container:<x>" naming no container;
   //    AlreadyExists with docker's "Conflict. The container name \"/<name>\"
   //    is already in use by container \"<id>\". ..." if the name is taken.
-  //    Makes a 64-hex ID (and a name if none given), state "created",
-  //    and <state dir>/<id>/resolv.conf holding "nameserver 8.8.8.8\n"
-  //    (a network mode "container:<x>" shares x's file, as in docker).
+  //    Makes a 64-hex ID (and a name if none given) and state "created";
+  //    the first start writes <state dir>/<id>/resolv.conf holding
+  //    "nameserver 8.8.8.8\n" (a network mode "container:<x>" shares x's
+  //    file, as in docker).
   //    Like docker, the image's labels and env fill in what the config
   //    leaves unset.
   //  - StartContainer: "running" with a fake positive pid and started_at
   //    now (running already: OK). The network sandbox appears now, as in
   //    docker: sandbox_key "/var/run/docker/netns/<id12>" (host network:
   //    ".../netns/default"; "container:<x>": none) and, on the default
-  //    bridge, an IP address.
+  //    bridge, an IP address; so do the container's files (resolv.conf,
+  //    hostname, hosts, log), which inspect reports empty before.
   //  - StopContainer: a running container becomes "exited" with exit code
   //    SetStopExitCode's (0 unless set) and finished_at now; otherwise OK
   //    without change.
@@ -131,8 +134,10 @@ class FakeDockerClient : public DockerClient {
 
   // Events (fake_docker_client_events.cc). The container calls log what
   // dockerd logs: CreateContainer "create", StartContainer "start" (when
-  // it starts one), StopContainer "die" (with "exitCode") then "stop"
-  // (when it stops one), RemoveContainer "destroy"; Type "container", the
+  // it starts one), StopContainer "kill" (with "signal" 15), "die" (with
+  // "exitCode") then "stop" (when it stops one), RemoveContainer "destroy"
+  // (after "kill" with signal 9 and "die" when it forces a running one
+  // away); Type "container", the
   // ID as actor, the container's labels plus "name" and "image" as
   // attributes, time_nano strictly increasing. StreamEvents hands over
   // the logged events stamped at or after options.since (inclusive, like
@@ -172,11 +177,12 @@ class FakeDockerClient : public DockerClient {
   //    stdout until the client closes its side, exit 0 (with no stdin
   //    attached: exit 0 at once). The exec runs (InspectExec) until the
   //    handler returns; its exit code is set before the client reads EOF.
-  //  - AttachContainer: NotFound "No such container: <id>";
-  //    FailedPrecondition "You cannot attach to a stopped container, start
-  //    it first" unless running. Stdin is attached if asked for and the
-  //    container has open_stdin. The handler set for it (SetAttachHandler)
-  //    runs, else: echo stdin to stdout, or without stdin wait until the
+  //  - AttachContainer: NotFound "No such container: <id>". Stdin is
+  //    attached if asked for and the container has open_stdin. The handler
+  //    set for it (SetAttachHandler) runs, else: echo stdin to stdout, or
+  //    without stdin wait until the client hangs up. A container that does
+  //    not run is attached all the same, as docker does (the stream stays
+  //    silent until it starts): the connection stays silent until the
   //    client hangs up.
   //    Destroying the fake wakes handlers still running (their reads see
   //    EOF, their writes fail) and waits for them to return.
@@ -362,6 +368,7 @@ class FakeDockerClient : public DockerClient {
     std::string pid_mode;
     std::optional<Resources> updated;  // the last UpdateContainerResources
     std::string dir;                   // per-container files
+    bool ever_started = false;  // docker names its files at the first start
     std::string resolv_conf_path;
     std::string sandbox_key;  // once started
     std::string ip_address;   // while running on the bridge

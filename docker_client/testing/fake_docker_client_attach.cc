@@ -35,6 +35,15 @@ int EchoOrWait(FakeStreamSession& session) {
   return 0;
 }
 
+// An attach to a container that does not run: docker keeps the connection
+// silent until the container starts (`docker run` attaches before it
+// starts); the fake's containers never run their process, so until the
+// client goes.
+int Silent(FakeStreamSession& session) {
+  session.AwaitHangUp();
+  return 0;
+}
+
 }  // namespace
 
 void FakeDockerClient::SetExecStreamHandler(const std::string& cmd,
@@ -184,10 +193,6 @@ absl::StatusOr<std::unique_ptr<HijackedConn>> FakeDockerClient::AttachContainer(
     if (!resolved.ok()) return resolved.status();
     cid = *resolved;
     const FakeContainer& c = containers_[cid];
-    if (!c.state.running) {
-      return absl::FailedPreconditionError(
-          "You cannot attach to a stopped container, start it first");
-    }
     tty = c.config.tty;
     stdin_attached = options.stdin && c.config.open_stdin;
     for (const std::string& key : {id, c.id, c.name}) {
@@ -196,6 +201,7 @@ absl::StatusOr<std::unique_ptr<HijackedConn>> FakeDockerClient::AttachContainer(
         break;
       }
     }
+    if (!c.state.running) handler = Silent;
   }
   return StartStream({cid, /*exec=*/false, tty, stdin_attached,
                       /*track_exit=*/false},

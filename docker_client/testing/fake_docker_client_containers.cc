@@ -65,10 +65,14 @@ absl::string_view EnvKey(absl::string_view kv) {
 
 absl::StatusOr<std::string> FakeDockerClient::ResolveContainerLocked(
     const std::string& ref) const {
+  // CurlDockerClient puts the reference into the URL path as one segment.
+  if (ref.empty() || ref.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid container ID or name \"", ref, "\": empty or holding '/'"));
+  }
   if (containers_.count(ref) > 0) return ref;
-  const absl::string_view name = absl::StripPrefix(ref, "/");
   for (const auto& [id, c] : containers_) {
-    if (!name.empty() && c.name == name) return id;
+    if (c.name == ref) return id;
   }
   if (ref.size() >= 4) {
     std::vector<std::string> matches;
@@ -170,19 +174,9 @@ absl::StatusOr<std::string> FakeDockerClient::CreateContainer(
   c.dir = absl::StrCat(root, "/", c.id);
   std::error_code ec;
   std::filesystem::create_directories(c.dir, ec);
-  if (absl::StartsWith(c.network_mode, kContainerPrefix)) {
-    auto donor = containers_.find(c.network_mode.substr(kContainerPrefixLen));
-    if (donor != containers_.end()) {
-      c.resolv_conf_path = donor->second.resolv_conf_path;
-    }
-  } else {
-    c.resolv_conf_path = c.dir + "/resolv.conf";
-    std::ofstream out(c.resolv_conf_path, std::ios::trunc);
-    out << "nameserver 8.8.8.8\n";
-    if (ec || !out.good()) {
-      return absl::InternalError(
-          absl::StrCat("fake docker: cannot write ", c.resolv_conf_path));
-    }
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("fake docker: cannot make ", c.dir));
   }
   std::string id = c.id;
   LogContainerEventLocked(c, "create");
@@ -216,6 +210,25 @@ absl::Status FakeDockerClient::StartContainer(const std::string& ref,
   ASSIGN_OR_RETURN(const std::string id, ResolveContainerLocked(ref));
   FakeContainer& c = containers_.at(id);
   if (c.state.running) return absl::OkStatus();
+  // Docker writes the network files when it first starts the container
+  // (one sharing another's network namespace gets the other's).
+  if (c.resolv_conf_path.empty()) {
+    if (absl::StartsWith(c.network_mode, kContainerPrefix)) {
+      auto donor = containers_.find(c.network_mode.substr(kContainerPrefixLen));
+      if (donor != containers_.end()) {
+        c.resolv_conf_path = donor->second.resolv_conf_path;
+      }
+    } else {
+      c.resolv_conf_path = c.dir + "/resolv.conf";
+      std::ofstream out(c.resolv_conf_path, std::ios::trunc);
+      out << "nameserver 8.8.8.8\n";
+      if (!out.good()) {
+        return absl::InternalError(
+            absl::StrCat("fake docker: cannot write ", c.resolv_conf_path));
+      }
+    }
+  }
+  c.ever_started = true;
   c.state.status = "running";
   c.state.running = true;
   c.state.paused = false;
@@ -251,6 +264,7 @@ absl::Status FakeDockerClient::StopContainer(const std::string& ref,
   c.state.exit_code = stop_exit_code_;
   c.state.finished_at = Rfc3339(absl::Now());
   c.ip_address.clear();
+  LogContainerEventLocked(c, "kill", {{"signal", "15"}});
   LogContainerEventLocked(c, "die",
                           {{"exitCode", absl::StrCat(c.state.exit_code)}});
   LogContainerEventLocked(c, "stop");
@@ -273,7 +287,10 @@ absl::Status FakeDockerClient::RemoveContainer(const std::string& ref,
   std::error_code ignored;
   std::filesystem::remove_all(c.dir, ignored);
   // docker kills a running container it force-removes.
-  if (c.state.running) LogContainerEventLocked(c, "die", {{"exitCode", "137"}});
+  if (c.state.running) {
+    LogContainerEventLocked(c, "kill", {{"signal", "9"}});
+    LogContainerEventLocked(c, "die", {{"exitCode", "137"}});
+  }
   LogContainerEventLocked(c, "destroy");
   containers_.erase(id);
   return absl::OkStatus();

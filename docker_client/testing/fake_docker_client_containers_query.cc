@@ -49,10 +49,12 @@ ContainerInspect FakeDockerClient::InspectLocked(const FakeContainer& c) const {
   out.created =
       absl::FormatTime(absl::RFC3339_full, c.created, absl::UTCTimeZone());
   out.image = c.image_id;
-  out.resolv_conf_path = c.resolv_conf_path;
-  out.hostname_path = c.dir + "/hostname";
-  out.hosts_path = c.dir + "/hosts";
-  out.log_path = absl::StrCat(c.dir, "/", c.id, "-json.log");
+  if (c.ever_started) {
+    out.resolv_conf_path = c.resolv_conf_path;
+    out.hostname_path = c.dir + "/hostname";
+    out.hosts_path = c.dir + "/hosts";
+    out.log_path = absl::StrCat(c.dir, "/", c.id, "-json.log");
+  }
   out.state = c.state;
   out.config_image = config.image;
   out.hostname = c.hostname;

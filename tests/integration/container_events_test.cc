@@ -1,30 +1,21 @@
 // GetContainerEvents end to end: the real binary and a real dockerd. A pod
 // and a container go through their lifecycle while a client follows the
 // stream; then the same across a restart of a private dockerd.
-#include <unistd.h>
-
 #include <map>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/cri_daemon.h"
-#include "tests/integration/daemon_process.h"
+#include "tests/integration/cri_fixture.h"
 #include "tests/integration/private_dockerd.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
-
-namespace v1 = ::runtime::v1;
-
-constexpr char kDockerSocket[] = "/var/run/docker.sock";
-constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
-// How long the shim may take to do what a test waits for.
-constexpr absl::Duration kPatience = absl::Seconds(60);
 
 // Follows GetContainerEvents on its own thread.
 class EventFollower {
@@ -98,87 +89,42 @@ const std::map<v1::ContainerEventType, int> kOnceEach = {
     {v1::CONTAINER_STOPPED_EVENT, 1},
     {v1::CONTAINER_DELETED_EVENT, 1}};
 
-class ContainerEventsTest : public testing::Test {
+class ContainerEventsTest : public CriTest {
  protected:
-  // Starts cri-dockerd (with `extra` flags) and pulls busybox.
-  void StartShim(std::vector<std::string> extra = {}) {
-    absl::StatusOr<CriDaemon> daemon =
-        StartCriDaemon(dir_.path(), std::move(extra));
-    ASSERT_TRUE(daemon.ok()) << daemon.status();
-    cri_ = *std::move(daemon);
-    runtime_ = cri_.runtime.get();
-    grpc::Status s = PullImage(cri_.images.get(), kBusybox);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-  void TearDown() override {
-    if (!sandbox_.empty()) StopAndRemovePod(runtime_, sandbox_);
-    if (!fence_.empty()) StopAndRemovePod(runtime_, fence_);
-  }
-
   // Waits until the shim has subscribed the follower (it logs that once
   // the subscription exists): from then on no event may be missed, however
   // long the stream took to open.
   void WaitUntilSubscribed() {
-    const absl::Time give_up = absl::Now() + kPatience;
-    while (cri_.process->Output().find(
-               "GetContainerEvents: client subscribed") == std::string::npos) {
-      ASSERT_LT(absl::Now(), give_up) << "GetContainerEvents never subscribed\n"
-                                      << cri_.process->Output();
-      absl::SleepFor(absl::Milliseconds(20));
-    }
+    ASSERT_TRUE(testing_util::PollUntil(
+        [&] {
+          return absl::StrContains(cri_.process->Output(),
+                                   "GetContainerEvents: client subscribed");
+        },
+        kPatience))
+        << "GetContainerEvents never subscribed\n"
+        << cri_.process->Output();
   }
 
-  static v1::PodSandboxConfig PodConfig(const std::string& name) {
-    v1::PodSandboxConfig config;
-    config.mutable_metadata()->set_name(name);
-    config.mutable_metadata()->set_namespace_("crid-it");
-    config.mutable_metadata()->set_uid(absl::StrCat(name, getpid()));
-    config.mutable_linux()
-        ->mutable_security_context()
-        ->mutable_namespace_options()
-        ->set_network(v1::NODE);
-    return config;
-  }
-  // Runs a pod with `config`; its ID ("" with a test failure).
-  std::string RunPod(const v1::PodSandboxConfig& config) {
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = config;
-    v1::RunPodSandboxResponse resp;
-    grpc::Status s =
-        runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message() << cri_.process->Output();
-    return resp.pod_sandbox_id();
-  }
   void RunPod() {
     config_ = PodConfig("events");
-    sandbox_ = RunPod(config_);
+    sandbox_ = CriTest::RunPod(config_);
     ASSERT_FALSE(sandbox_.empty());
   }
   // Events are delivered in docker's order by one dispatcher, so once an
   // event for a pod started after everything else has arrived, so has
   // every event (duplicates included) the earlier changes produced. This
   // replaces a fixed wait before counting, which a slow machine could
-  // outlast.
+  // outlast. The fence goes again while its docker is still there.
   void AwaitFence(EventFollower& events) {
-    fence_ = RunPod(PodConfig("fence"));
-    ASSERT_FALSE(fence_.empty());
-    events.WaitFor(fence_, v1::CONTAINER_STARTED_EVENT);
+    const std::string fence = CriTest::RunPod(PodConfig("fence"));
+    ASSERT_FALSE(fence.empty());
+    events.WaitFor(fence, v1::CONTAINER_STARTED_EVENT);
+    grpc::Status s = CriTest::RemovePod(fence);
+    ASSERT_TRUE(s.ok()) << s.error_message();
   }
   std::string CreateContainer() {
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(sandbox_);
-    *create.mutable_sandbox_config() = config_;
-    v1::ContainerConfig* c = create.mutable_config();
-    c->mutable_metadata()->set_name("app");
-    c->mutable_image()->set_image(kBusybox);
-    c->add_command("sh");
-    c->add_args("-c");
-    c->add_args("trap 'exit 0' TERM; sleep 600 & wait");
-    v1::CreateContainerResponse resp;
-    grpc::Status s =
-        runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(), create, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.container_id();
+    return CriTest::CreateContainer(
+        sandbox_, Busybox("app", "trap 'exit 0' TERM; sleep 600 & wait"));
   }
   template <typename Req, typename Resp>
   void Call(grpc::Status (v1::RuntimeService::Stub::*method)(
@@ -206,21 +152,16 @@ class ContainerEventsTest : public testing::Test {
     Call(&v1::RuntimeService::Stub::RemoveContainer, req);
   }
   void RemovePod() {
-    grpc::Status s = StopAndRemovePod(runtime_, sandbox_);
+    grpc::Status s = CriTest::RemovePod(sandbox_);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
-  ScratchDir dir_;
-  CriDaemon cri_;
-  v1::RuntimeService::Stub* runtime_ = nullptr;
   v1::PodSandboxConfig config_;
   std::string sandbox_;
-  std::string fence_;  // the pod AwaitFence ran
 };
 
 TEST_F(ContainerEventsTest, PodAndContainerLifecycle) {
-  ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-  StartShim();
+  ASSERT_NO_FATAL_FAILURE(StartCri());
   EventFollower events(runtime_);
   WaitUntilSubscribed();
   RunPod();
@@ -256,7 +197,6 @@ TEST_F(ContainerEventsTest, PodAndContainerLifecycle) {
   e = events.WaitFor(pod, v1::CONTAINER_DELETED_EVENT);
   EXPECT_EQ(e.pod_sandbox_status().metadata().uid(), config_.metadata().uid())
       << e.DebugString();
-  sandbox_.clear();
   AwaitFence(events);
   EXPECT_EQ(events.Counts(id), kOnceEach);
   EXPECT_EQ(events.Counts(pod), kOnceEach);
@@ -265,7 +205,7 @@ TEST_F(ContainerEventsTest, PodAndContainerLifecycle) {
 TEST_F(ContainerEventsTest, AcrossADockerdRestartNothingLostOrDuplicated) {
   PrivateDockerd dockerd;
   ASSERT_TRUE(dockerd.Start().ok()) << dockerd.Log();
-  StartShim({"--docker-endpoint", dockerd.endpoint()});
+  ASSERT_NO_FATAL_FAILURE(StartCri({"--docker-endpoint", dockerd.endpoint()}));
   EventFollower events(runtime_);
   WaitUntilSubscribed();
   RunPod();
@@ -286,7 +226,6 @@ TEST_F(ContainerEventsTest, AcrossADockerdRestartNothingLostOrDuplicated) {
   events.WaitFor(id, v1::CONTAINER_DELETED_EVENT);
   RemovePod();
   events.WaitFor(pod, v1::CONTAINER_DELETED_EVENT);
-  sandbox_.clear();
   AwaitFence(events);
   EXPECT_EQ(events.Counts(id), kOnceEach) << cri_.process->Output();
   EXPECT_EQ(events.Counts(pod), kOnceEach) << cri_.process->Output();

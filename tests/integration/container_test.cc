@@ -5,149 +5,65 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/cri_daemon.h"
-#include "tests/integration/daemon_process.h"
-#include "tests/integration/private_dockerd.h"
+#include "tests/integration/cri_fixture.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
 
-namespace v1 = ::runtime::v1;
-
-constexpr char kDockerSocket[] = "/var/run/docker.sock";
-constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
-// How long docker may take to get a container to a state a test waits for.
-constexpr absl::Duration kPatience = absl::Seconds(60);
-
-class ContainerTest : public testing::Test {
+class ContainerTest : public CriTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-    log_dir_ = dir_.path() + "/pods";
-    absl::StatusOr<CriDaemon> daemon = StartCriDaemon(dir_.path());
-    ASSERT_TRUE(daemon.ok()) << daemon.status();
-    cri_ = *std::move(daemon);
-    daemon_ = cri_.process.get();
-    runtime_ = cri_.runtime.get();
-    ASSERT_TRUE(PullImage(cri_.images.get(), kBusybox).ok());
+    ASSERT_NO_FATAL_FAILURE(StartCri());
     // Host network: these tests are about containers, not CNI.
-    sandbox_config_.mutable_metadata()->set_name("ctr");
-    sandbox_config_.mutable_metadata()->set_namespace_("crid-it");
-    sandbox_config_.mutable_metadata()->set_uid(absl::StrCat("u", getpid()));
-    sandbox_config_.set_log_directory(log_dir_);
-    sandbox_config_.mutable_linux()
-        ->mutable_security_context()
-        ->mutable_namespace_options()
-        ->set_network(v1::NODE);
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = sandbox_config_;
-    v1::RunPodSandboxResponse resp;
-    grpc::Status s =
-        runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message() << daemon_->Output();
-    sandbox_ = resp.pod_sandbox_id();
-  }
-  void TearDown() override {
-    if (!sandbox_.empty()) StopAndRemovePod(runtime_, sandbox_);
+    config_ = PodConfig("ctr");
+    sandbox_ = RunPod(config_);
+    ASSERT_FALSE(sandbox_.empty());
   }
 
-  v1::ContainerConfig Config(const std::string& name, const std::string& sh) {
-    v1::ContainerConfig c;
-    c.mutable_metadata()->set_name(name);
-    c.mutable_image()->set_image(kBusybox);
-    c.add_command("sh");
-    c.add_args("-c");
-    c.add_args(sh);
-    c.set_log_path(name + ".log");
-    return c;
-  }
   // Creates and starts; returns the ID ("" on failure, with a test error).
   std::string Start(const v1::ContainerConfig& config,
                     bool expect_start_ok = true) {
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(sandbox_);
-    *create.mutable_config() = config;
-    *create.mutable_sandbox_config() = sandbox_config_;
-    v1::CreateContainerResponse created;
-    grpc::Status s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(),
-                                               create, &created);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    if (!s.ok()) return "";
-    v1::StartContainerRequest start;
-    start.set_container_id(created.container_id());
-    v1::StartContainerResponse started;
-    s = runtime_->StartContainer(Ctx(absl::Minutes(1)).get(), start, &started);
-    EXPECT_EQ(s.ok(), expect_start_ok) << s.error_message();
-    return created.container_id();
-  }
-  v1::ContainerStatus Status(const std::string& id) {
-    v1::ContainerStatusRequest req;
-    req.set_container_id(id);
-    v1::ContainerStatusResponse resp;
-    grpc::Status s = runtime_->ContainerStatus(Ctx().get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.status();
+    return StartContainer(sandbox_, config, expect_start_ok);
   }
   // Polls until the container has exited; its status then (a test
   // failure if it never exits).
   v1::ContainerStatus WaitExited(const std::string& id) {
-    const absl::Time give_up = absl::Now() + kPatience;
-    v1::ContainerStatus st = Status(id);
-    while (st.state() != v1::CONTAINER_EXITED) {
-      if (absl::Now() > give_up) {
-        ADD_FAILURE() << "container " << id << " never exited (state "
-                      << v1::ContainerState_Name(st.state()) << ")";
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(100));
-      st = Status(id);
+    v1::ContainerStatus st;
+    if (!testing_util::PollUntil(
+            [&] {
+              st = StatusOf(id);
+              return st.state() == v1::CONTAINER_EXITED;
+            },
+            kPatience)) {
+      ADD_FAILURE() << "container " << id << " never exited (state "
+                    << v1::ContainerState_Name(st.state()) << ")";
     }
     return st;
   }
-  // The CRI log's content once it contains `marker` (a test failure if it
-  // never does).
-  std::string LogWith(const std::string& path, const std::string& marker) {
-    const absl::Time give_up = absl::Now() + kPatience;
-    std::string text = ReadFile(path);
-    while (!absl::StrContains(text, marker)) {
-      if (absl::Now() > give_up) {
-        ADD_FAILURE() << path << " never showed \"" << marker << "\": " << text;
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(100));
-      text = ReadFile(path);
-    }
-    return text;
-  }
 
-  ScratchDir dir_;
-  std::string log_dir_, sandbox_;
-  v1::PodSandboxConfig sandbox_config_;
-  CriDaemon cri_;
-  DaemonProcess* daemon_ = nullptr;
-  v1::RuntimeService::Stub* runtime_ = nullptr;
+  v1::PodSandboxConfig config_;
+  std::string sandbox_;
 };
 
 TEST_F(ContainerTest, LogLinesLandInTheCriLogFileInCriFormat) {
   const std::string id =
-      Start(Config("logger", "echo hello-out; echo hello-err >&2; sleep 1"));
+      Start(Busybox("logger", "echo hello-out; echo hello-err >&2; sleep 1"));
   ASSERT_FALSE(id.empty());
-  const std::string path = log_dir_ + "/logger.log";
-  EXPECT_EQ(Status(id).log_path(), path);
+  const std::string path = LogPath("logger");
+  EXPECT_EQ(StatusOf(id).log_path(), path);
   // stdout and stderr reach the file through separate pipes: either may
   // come first, so wait for both.
-  LogWith(path, "hello-out");
-  const std::string text = LogWith(path, "hello-err");
+  WaitForText(path, "hello-out");
+  const std::string text = WaitForText(path, "hello-err");
   // "<RFC3339Nano> stdout F hello-out"
   EXPECT_NE(text.find(" stdout F hello-out\n"), std::string::npos)
-      << text << daemon_->Output();
+      << text << cri_.process->Output();
   EXPECT_NE(text.find(" stderr F hello-err\n"), std::string::npos) << text;
   // "2026-11-22T01:37:17.100263307Z ": RFC 3339 with nanoseconds.
   EXPECT_EQ(text.find("Z "), 29u) << text;
@@ -158,29 +74,24 @@ TEST_F(ContainerTest, ReopenAfterRotationLosesNothing) {
   // (a file in a mounted directory), then one last line. So the rotation
   // races with the printing, yet the container cannot run out of lines
   // before the rotation, however slow the machine.
-  const std::string gate = dir_.path() + "/gate";
-  ASSERT_EQ(mkdir(gate.c_str(), 0755), 0);
   v1::ContainerConfig c =
-      Config("rotator",
-             "i=0; while [ ! -e /gate/open ]; do echo line-$i; i=$((i+1)); "
-             "sleep 0.05; done; echo last-$i; sleep 2");
-  auto* m = c.add_mounts();
-  m->set_host_path(gate);
-  m->set_container_path("/gate");
-  m->set_readonly(true);
+      Busybox("rotator",
+              "i=0; while [ ! -e /gate/open ]; do echo line-$i; i=$((i+1)); "
+              "sleep 0.05; done; echo last-$i; sleep 2");
+  MountGate(&c);
   const std::string id = Start(c);
   ASSERT_FALSE(id.empty());
-  const std::string path = log_dir_ + "/rotator.log";
-  LogWith(path, "line-10");
+  const std::string path = LogPath("rotator");
+  WaitForText(path, "line-10");
   ASSERT_EQ(rename(path.c_str(), (path + ".1").c_str()), 0);
   v1::ReopenContainerLogRequest reopen;
   reopen.set_container_id(id);
   v1::ReopenContainerLogResponse resp;
   grpc::Status s = runtime_->ReopenContainerLog(Ctx().get(), reopen, &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  std::ofstream(gate + "/open").put('\n');
+  OpenGate("open");
   // The last line goes to the new file.
-  const std::string second = LogWith(path, "last-");
+  const std::string second = WaitForText(path, "last-");
   const std::string all = ReadFile(path + ".1") + second;
   const size_t last = all.find(" stdout F last-");
   ASSERT_NE(last, std::string::npos) << all;
@@ -199,10 +110,10 @@ TEST_F(ContainerTest, ReopenAfterRotationLosesNothing) {
 
 TEST_F(ContainerTest, SecurityContextAsSeenFromInside) {
   v1::ContainerConfig c =
-      Config("secure",
-             "id; grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; "
-             "echo rootfs=$(touch /probe 2>/dev/null && echo rw || echo ro); "
-             "grep ' /data ' /proc/self/mountinfo; sleep 1");
+      Busybox("secure",
+              "id; grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; "
+              "echo rootfs=$(touch /probe 2>/dev/null && echo rw || echo ro); "
+              "grep ' /data ' /proc/self/mountinfo; sleep 1");
   auto* sc = c.mutable_linux()->mutable_security_context();
   sc->mutable_run_as_user()->set_value(1234);
   sc->mutable_run_as_group()->set_value(4321);
@@ -219,7 +130,7 @@ TEST_F(ContainerTest, SecurityContextAsSeenFromInside) {
   m->set_readonly(true);
   const std::string id = Start(c);
   ASSERT_FALSE(id.empty());
-  const std::string text = LogWith(log_dir_ + "/secure.log", "/data");
+  const std::string text = WaitForText(LogPath("secure"), "/data");
   EXPECT_NE(text.find("uid=1234 gid=4321 groups=555"), std::string::npos)
       << text;
   // ALL dropped, NET_BIND_SERVICE (bit 10) added: the bounding set.
@@ -233,7 +144,7 @@ TEST_F(ContainerTest, SecurityContextAsSeenFromInside) {
 }
 
 TEST_F(ContainerTest, ResourcesReachTheCgroup) {
-  v1::ContainerConfig c = Config("limited", "sleep 30");
+  v1::ContainerConfig c = Busybox("limited", "sleep 30");
   auto* r = c.mutable_linux()->mutable_resources();
   r->set_memory_limit_in_bytes(64 << 20);
   r->set_cpu_shares(256);
@@ -267,37 +178,37 @@ TEST_F(ContainerTest, ResourcesReachTheCgroup) {
 }
 
 TEST_F(ContainerTest, ExitReasons) {
-  v1::ContainerStatus ok = WaitExited(Start(Config("clean", "exit 0")));
+  v1::ContainerStatus ok = WaitExited(Start(Busybox("clean", "exit 0")));
   EXPECT_EQ(ok.reason(), "Completed");
   EXPECT_EQ(ok.exit_code(), 0);
   EXPECT_GT(ok.started_at(), 0);
   EXPECT_GE(ok.finished_at(), ok.started_at());
 
-  v1::ContainerStatus bad = WaitExited(Start(Config("failing", "exit 7")));
+  v1::ContainerStatus bad = WaitExited(Start(Busybox("failing", "exit 7")));
   EXPECT_EQ(bad.reason(), "Error");
   EXPECT_EQ(bad.exit_code(), 7);
 
   v1::ContainerConfig oom =
-      Config("oom", "dd if=/dev/zero of=/dev/null bs=64M count=1");
+      Busybox("oom", "dd if=/dev/zero of=/dev/null bs=64M count=1");
   oom.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(16 << 20);
   v1::ContainerStatus killed = WaitExited(Start(oom));
   EXPECT_EQ(killed.reason(), "OOMKilled") << killed.exit_code();
 
-  v1::ContainerConfig cannot = Config("cannot", "");
+  v1::ContainerConfig cannot = Busybox("cannot", "");
   cannot.clear_command();
   cannot.clear_args();
   cannot.add_command("/no/such/binary");
   const std::string id = Start(cannot, /*expect_start_ok=*/false);
-  v1::ContainerStatus never = Status(id);
+  v1::ContainerStatus never = StatusOf(id);
   EXPECT_EQ(never.state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(never.reason(), "ContainerCannotRun") << never.message();
   EXPECT_NE(never.message().find("/no/such/binary"), std::string::npos);
 }
 
 TEST_F(ContainerTest, StopRemoveAndBadInput) {
-  const std::string id = Start(Config("sleeper",
-                                      "trap 'exit 0' TERM; "
-                                      "while true; do sleep 0.1; done"));
+  const std::string id = Start(Busybox("sleeper",
+                                       "trap 'exit 0' TERM; "
+                                       "while true; do sleep 0.1; done"));
   ASSERT_FALSE(id.empty());
   v1::StopContainerRequest stop;
   stop.set_container_id(id);
@@ -310,20 +221,19 @@ TEST_F(ContainerTest, StopRemoveAndBadInput) {
   ASSERT_TRUE(
       runtime_->StopContainer(Ctx(absl::Seconds(90)).get(), stop, &sr).ok());
   EXPECT_LT(absl::Now() - t0, absl::Seconds(15)) << "TERM handled at once";
-  EXPECT_EQ(Status(id).exit_code(), 0);
+  EXPECT_EQ(StatusOf(id).exit_code(), 0);
   EXPECT_TRUE(runtime_->StopContainer(Ctx().get(), stop, &sr).ok());
   v1::RemoveContainerRequest rm;
   rm.set_container_id(id);
   v1::RemoveContainerResponse rr;
   ASSERT_TRUE(runtime_->RemoveContainer(Ctx().get(), rm, &rr).ok());
-  EXPECT_NE(access((log_dir_ + "/sleeper.log").c_str(), F_OK), 0)
-      << "log path cleaned";
+  EXPECT_NE(access(LogPath("sleeper").c_str(), F_OK), 0) << "log path cleaned";
   EXPECT_TRUE(runtime_->RemoveContainer(Ctx().get(), rm, &rr).ok());
 
   v1::CreateContainerRequest create;
   create.set_pod_sandbox_id("ffffffffffff");
-  *create.mutable_config() = Config("orphan", "true");
-  *create.mutable_sandbox_config() = sandbox_config_;
+  *create.mutable_config() = Busybox("orphan", "true");
+  *create.mutable_sandbox_config() = config_;
   v1::CreateContainerResponse cr;
   EXPECT_EQ(runtime_->CreateContainer(Ctx().get(), create, &cr).error_code(),
             grpc::StatusCode::NOT_FOUND);

@@ -23,17 +23,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/cri_daemon.h"
-#include "tests/integration/daemon_process.h"
-#include "tests/integration/private_dockerd.h"
+#include "tests/integration/cri_fixture.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
 
-namespace v1 = ::runtime::v1;
-
-constexpr char kDockerSocket[] = "/var/run/docker.sock";
-constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 // CRID_TIMED_OUT_EXECS=1000 runs the full count.
 int TimedOutExecs() {
   const char* env = getenv("CRID_TIMED_OUT_EXECS");
@@ -83,61 +77,20 @@ bool GoneFrom(const std::string& container_id,
   return true;
 }
 
-class ExecSyncTest : public testing::Test {
+class ExecSyncTest : public CriTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-    absl::StatusOr<CriDaemon> daemon = StartCriDaemon(dir_.path());
-    ASSERT_TRUE(daemon.ok()) << daemon.status();
-    cri_ = *std::move(daemon);
-    daemon_ = cri_.process.get();
-    runtime_ = cri_.runtime.get();
-    socket_ = cri_.socket;
-    grpc::Status s = PullImage(cri_.images.get(), kBusybox);
-    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_NO_FATAL_FAILURE(StartCri());
     // Host network: no CNI needed for exec.
-    sandbox_config_.mutable_metadata()->set_name("exec");
-    sandbox_config_.mutable_metadata()->set_namespace_("crid-it");
-    sandbox_config_.mutable_metadata()->set_uid(absl::StrCat("x", getpid()));
-    sandbox_config_.mutable_linux()
-        ->mutable_security_context()
-        ->mutable_namespace_options()
-        ->set_network(v1::NODE);
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = sandbox_config_;
-    v1::RunPodSandboxResponse resp;
-    s = runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message() << daemon_->Output();
-    sandbox_ = resp.pod_sandbox_id();
+    sandbox_ = RunPod(PodConfig("exec"));
+    ASSERT_FALSE(sandbox_.empty());
     container_ = Start("sleeper");
     ASSERT_FALSE(container_.empty());
-  }
-  void TearDown() override {
-    if (sandbox_.empty()) return;
-    // Stopping the pod stops its containers; removing it removes them.
-    EXPECT_TRUE(StopAndRemovePod(runtime_, sandbox_).ok());
   }
 
   // Creates and starts a busybox running `sleep 600`; its ID or "".
   std::string Start(const std::string& name) {
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(sandbox_);
-    *create.mutable_sandbox_config() = sandbox_config_;
-    v1::ContainerConfig* c = create.mutable_config();
-    c->mutable_metadata()->set_name(name);
-    c->mutable_image()->set_image(kBusybox);
-    for (const char* arg : {"sh", "-c", "sleep 600"}) c->add_command(arg);
-    v1::CreateContainerResponse created;
-    grpc::Status s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(),
-                                               create, &created);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    if (!s.ok()) return "";
-    v1::StartContainerRequest start;
-    start.set_container_id(created.container_id());
-    v1::StartContainerResponse started;
-    s = runtime_->StartContainer(Ctx(absl::Minutes(1)).get(), start, &started);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return s.ok() ? created.container_id() : "";
+    return StartContainer(sandbox_, Busybox(name, "sleep 600"));
   }
 
   grpc::Status Exec(const std::string& id, std::vector<std::string> cmd,
@@ -151,19 +104,14 @@ class ExecSyncTest : public testing::Test {
                               resp);
   }
 
-  ScratchDir dir_;
-  std::string socket_, sandbox_, container_;
-  v1::PodSandboxConfig sandbox_config_;
-  CriDaemon cri_;
-  DaemonProcess* daemon_ = nullptr;
-  v1::RuntimeService::Stub* runtime_ = nullptr;
+  std::string sandbox_, container_;
 };
 
 TEST_F(ExecSyncTest, StdoutStderrAndExitCode) {
   v1::ExecSyncResponse resp;
   grpc::Status s = Exec(
       container_, {"sh", "-c", "echo out; echo err >&2; exit 3"}, 10, &resp);
-  ASSERT_TRUE(s.ok()) << s.error_message() << daemon_->Output();
+  ASSERT_TRUE(s.ok()) << s.error_message() << cri_.process->Output();
   EXPECT_EQ(resp.stdout(), "out\n");
   EXPECT_EQ(resp.stderr(), "err\n");
   EXPECT_EQ(resp.exit_code(), 3);
@@ -202,7 +150,7 @@ TEST_F(ExecSyncTest, TimeoutKillsTheCommandAndIsDeadlineExceeded) {
       << s.error_message();
   EXPECT_GE(took, absl::Seconds(3));
   EXPECT_LT(took, kMuchLessThanTheSleep);
-  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << daemon_->Output();
+  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << cri_.process->Output();
   RecordProperty("timed_out_exec_ms",
                  static_cast<int>(absl::ToInt64Milliseconds(took)));
 }
@@ -219,7 +167,7 @@ TEST_F(ExecSyncTest, ChildrenHoldingTheOutputAreKilledToo) {
       << s.error_message();
   EXPECT_TRUE(absl::StrContains(s.error_message(), "timed out after 2s"))
       << s.error_message();
-  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << daemon_->Output();
+  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << cri_.process->Output();
 }
 
 TEST_F(ExecSyncTest, ManyTimedOutExecsLeaveNoProcessBehind) {
@@ -251,7 +199,7 @@ TEST_F(ExecSyncTest, ManyTimedOutExecsLeaveNoProcessBehind) {
   for (std::thread& t : workers) t.join();
   const absl::Duration total = absl::Now() - start;
   EXPECT_EQ(deadline_exceeded, count) << absl::StrJoin(other_errors, "\n");
-  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << daemon_->Output();
+  EXPECT_TRUE(GoneFrom(container_, {"sleep", "30"})) << cri_.process->Output();
   // One call: its 1 s timeout, the kill (the shim waits up to 2 s for
   // docker to see it) and docker's round trips, slower under load. Calls
   // the shim made wait for one another would take 10 s and more.
@@ -260,7 +208,7 @@ TEST_F(ExecSyncTest, ManyTimedOutExecsLeaveNoProcessBehind) {
   // (GoneFrom above) or never found to kill. Not checked: the shim's
   // "still running after 2s (N process(es) killed)", which only says that
   // docker, slow on a loaded machine, had not yet seen a killed exec exit.
-  const std::string log = daemon_->Output();
+  const std::string log = cri_.process->Output();
   for (const char* trouble :
        {"not killing", "cannot kill", "still not started"}) {
     EXPECT_FALSE(absl::StrContains(log, trouble)) << trouble << "\n" << log;

@@ -2,185 +2,51 @@
 // the real binary reading the cgroups of a busybox container that burns
 // CPU and holds memory, checked against the cgroup files this test reads
 // itself.
-#include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <algorithm>
 #include <map>
-#include <sstream>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/cri_daemon.h"
-#include "tests/integration/daemon_process.h"
-#include "tests/integration/private_dockerd.h"
+#include "tests/integration/cgroup_files.h"
+#include "tests/integration/cri_fixture.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
 
-namespace v1 = ::runtime::v1;
-
-constexpr char kDockerSocket[] = "/var/run/docker.sock";
-constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
-constexpr char kCgroupRoot[] = "/sys/fs/cgroup";
 constexpr uint64_t kMB = 1000 * 1000;
 // How much CPU the hog burns before it settles down.
 constexpr uint64_t kBurnSeconds = 2;
-// Generous for a loaded machine.
-constexpr absl::Duration kPatience = absl::Seconds(60);
-
-// The working set of cgroup `path` (cgroupfs layout), as kubelet
-// defines it: usage minus inactive file pages.
-uint64_t WorkingSet(const std::string& path) {
-  const bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
-  const std::string dir =
-      v2 ? kCgroupRoot + path : absl::StrCat(kCgroupRoot, "/memory", path);
-  uint64_t usage = 0;
-  EXPECT_TRUE(absl::SimpleAtoi(
-      absl::StripAsciiWhitespace(
-          ReadFile(dir + (v2 ? "/memory.current" : "/memory.usage_in_bytes"))),
-      &usage));
-  const std::string key = v2 ? "inactive_file" : "total_inactive_file";
-  uint64_t inactive = 0;
-  for (absl::string_view line :
-       absl::StrSplit(ReadFile(dir + "/memory.stat"), '\n')) {
-    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
-    if (f.size() == 2 && f[0] == key) {
-      EXPECT_TRUE(absl::SimpleAtoi(f[1], &inactive));
-    }
-  }
-  return usage > inactive ? usage - inactive : 0;
-}
-
-// The CPU time cgroup `path` (cgroupfs layout) has used, in ns.
-uint64_t CpuNanos(const std::string& path) {
-  const bool v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
-  uint64_t v = 0;
-  if (!v2) {
-    absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(absl::StrCat(
-                         kCgroupRoot, "/cpuacct", path, "/cpuacct.usage"))),
-                     &v);
-    return v;
-  }
-  for (absl::string_view line :
-       absl::StrSplit(ReadFile(kCgroupRoot + path + "/cpu.stat"), '\n')) {
-    std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
-    if (f.size() == 2 && f[0] == "usage_usec" && absl::SimpleAtoi(f[1], &v)) {
-      return v * 1000;
-    }
-  }
-  return 0;
-}
 
 using Samples = std::map<std::string, const v1::Metric*>;  // by name
 
-class PodMetricsTest : public testing::Test {
+class PodMetricsTest : public CriTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-    log_dir_ = dir_.path() + "/pods";
-    ASSERT_EQ(mkdir(gate_.c_str(), 0755), 0);
-    absl::StatusOr<CriDaemon> daemon = StartCriDaemon(dir_.path());
-    ASSERT_TRUE(daemon.ok()) << daemon.status();
-    cri_ = *std::move(daemon);
-    runtime_ = cri_.runtime.get();
-    ASSERT_TRUE(PullImage(cri_.images.get(), kBusybox).ok());
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartCri()); }
   void TearDown() override {
-    if (!pod_.empty()) StopAndRemovePod(runtime_, pod_);
+    CriTest::TearDown();
     // docker leaves the pod cgroups it made for the parent behind.
-    rmdir((kCgroupRoot + cgroup_).c_str());
-    if (DIR* d = opendir(kCgroupRoot)) {
-      while (dirent* e = readdir(d)) {
-        rmdir(absl::StrCat(kCgroupRoot, "/", e->d_name, cgroup_).c_str());
-      }
-      closedir(d);
-    }
+    RemoveCgroupParent(cgroup_);
   }
 
   // A host-network pod under its own cgroup parent, with one container
   // running `sh -c <sh>`.
   void RunPodWith(const std::string& sh) {
-    config_.mutable_metadata()->set_name("metered");
-    config_.mutable_metadata()->set_namespace_("crid-it");
-    config_.mutable_metadata()->set_uid(absl::StrCat("u", getpid(), "m"));
-    config_.set_log_directory(log_dir_);
-    (*config_.mutable_labels())["suite"] = "metrics";
-    config_.mutable_linux()->set_cgroup_parent(cgroup_);
-    config_.mutable_linux()
-        ->mutable_security_context()
-        ->mutable_namespace_options()
-        ->set_network(v1::NODE);
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = config_;
-    v1::RunPodSandboxResponse ran;
-    grpc::Status s =
-        runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &ran);
-    ASSERT_TRUE(s.ok()) << s.error_message() << cri_.process->Output();
-    pod_ = ran.pod_sandbox_id();
-
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(pod_);
-    v1::ContainerConfig* c = create.mutable_config();
-    c->mutable_metadata()->set_name("hog");
-    c->mutable_image()->set_image(kBusybox);
-    c->add_command("sh");
-    c->add_args("-c");
-    c->add_args(sh);
-    c->set_log_path("hog.log");
-    auto* gate = c->add_mounts();
-    gate->set_host_path(gate_);
-    gate->set_container_path("/gate");
-    gate->set_readonly(true);
-    *create.mutable_sandbox_config() = config_;
-    v1::CreateContainerResponse created;
-    s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(), create,
-                                  &created);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    container_ = created.container_id();
-    v1::StartContainerRequest start;
-    start.set_container_id(container_);
-    v1::StartContainerResponse started;
-    s = runtime_->StartContainer(Ctx(absl::Minutes(1)).get(), start, &started);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
-  bool WaitForLog(const std::string& marker) {
-    const absl::Time give_up = absl::Now() + kPatience;
-    while (!absl::StrContains(ReadFile(log_dir_ + "/hog.log"), marker)) {
-      if (absl::Now() > give_up) return false;
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    return true;
-  }
-  // Waits until the container has used `seconds` of CPU (by its cgroup),
-  // then opens the gate (a file in the mounted /gate) that ends its
-  // burning. A fixed burn time would give less CPU on a busy machine.
-  bool BurnFor(uint64_t seconds) {
-    const std::string cg = absl::StrCat(cgroup_, "/", container_);
-    const absl::Time give_up = absl::Now() + kPatience;
-    while (CpuNanos(cg) < seconds * 1'000'000'000) {
-      if (absl::Now() > give_up) return false;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    std::ofstream(gate_ + "/burnt").put('\n');
-    return true;
+    v1::PodSandboxConfig config = PodConfig("metered");
+    (*config.mutable_labels())["suite"] = "metrics";
+    config.mutable_linux()->set_cgroup_parent(cgroup_);
+    pod_ = RunPod(config);
+    ASSERT_FALSE(pod_.empty());
+    v1::ContainerConfig c = Busybox("hog", sh);
+    MountGate(&c);
+    container_ = StartContainer(pod_, c);
   }
 
-  ScratchDir dir_;
-  std::string log_dir_;
-  const std::string gate_ = dir_.path() + "/gate";
   const std::string cgroup_ = absl::StrCat("/crid-metrics-", getpid());
-  v1::PodSandboxConfig config_;
   std::string pod_, container_;
-  CriDaemon cri_;
-  v1::RuntimeService::Stub* runtime_ = nullptr;
 };
 
 TEST_F(PodMetricsTest, PodMetricsFromTheCgroupsAndStreamingStats) {
@@ -189,9 +55,11 @@ TEST_F(PodMetricsTest, PodMetricsFromTheCgroupsAndStreamingStats) {
       "x=$(head -c 20000000 /dev/zero | tr '\\000' a); echo held; "
       "sleep 60; echo ${#x}");
   ASSERT_FALSE(container_.empty());
-  ASSERT_TRUE(BurnFor(kBurnSeconds))
+  ASSERT_TRUE(WaitForCpu(absl::StrCat(cgroup_, "/", container_),
+                         kBurnSeconds * 1'000'000'000))
       << "the hog never burnt " << kBurnSeconds << " s of CPU";
-  ASSERT_TRUE(WaitForLog("held")) << "the hog never got going";
+  OpenGate("burnt");
+  ASSERT_TRUE(LogShows("hog", "held")) << "the hog never got going";
 
   v1::ListMetricDescriptorsResponse descriptors;
   ASSERT_TRUE(
@@ -203,11 +71,13 @@ TEST_F(PodMetricsTest, PodMetricsFromTheCgroupsAndStreamingStats) {
   ASSERT_EQ(label_count.count("container_cpu_usage_seconds_total"), 1u);
   ASSERT_EQ(label_count.count("container_memory_working_set_bytes"), 1u);
 
-  const uint64_t ws_before = WorkingSet(absl::StrCat(cgroup_, "/", container_));
+  const uint64_t ws_before =
+      ReadCgroupUsage(absl::StrCat(cgroup_, "/", container_)).working_set;
   v1::ListPodSandboxMetricsResponse listed;
   grpc::Status s = runtime_->ListPodSandboxMetrics(Ctx().get(), {}, &listed);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  const uint64_t ws_after = WorkingSet(absl::StrCat(cgroup_, "/", container_));
+  const uint64_t ws_after =
+      ReadCgroupUsage(absl::StrCat(cgroup_, "/", container_)).working_set;
   const v1::PodSandboxMetrics* pod = nullptr;
   for (const auto& p : listed.pod_metrics()) {
     if (p.pod_sandbox_id() == pod_) pod = &p;

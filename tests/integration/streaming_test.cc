@@ -18,18 +18,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/cri_daemon.h"
-#include "tests/integration/daemon_process.h"
+#include "tests/integration/cri_fixture.h"
 #include "tests/integration/private_dockerd.h"
 #include "tests/integration/stream_client.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
 
-namespace v1 = ::runtime::v1;
-
-constexpr char kDockerSocket[] = "/var/run/docker.sock";
-constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 // Reads a line, then prints the terminal size once it is `rows cols`
 // (polling for 30 s or more). Docker before API 1.42 starts a TTY exec at
 // 0x0 and the size arrives by a resize racing the command, and busybox's
@@ -77,76 +72,25 @@ bool EngineApiAtLeast(int major, int minor) {
   return have_major > major || (have_major == major && have_minor >= minor);
 }
 
-class StreamingTest : public testing::Test {
+class StreamingTest : public CriTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-    absl::StatusOr<CriDaemon> daemon =
-        StartCriDaemon(dir_.path(), {"--network-plugin="});
-    ASSERT_TRUE(daemon.ok()) << daemon.status();
-    cri_ = *std::move(daemon);
-    runtime_ = cri_.runtime.get();
-    grpc::Status s = PullImage(cri_.images.get(), kBusybox);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    sandbox_ = RunPod("stream", false, &config_);
+    // The no-op network: every pod has a network namespace of its own.
+    ASSERT_NO_FATAL_FAILURE(StartCri({"--network-plugin="}));
+    sandbox_ = RunPod(PodConfig("stream", /*host_network=*/false));
     ASSERT_FALSE(sandbox_.empty());
-    container_ =
-        StartContainer(sandbox_, config_, "sleeper", "sleep 600", false);
+    container_ = Start(sandbox_, "sleeper", "sleep 600", false);
     ASSERT_FALSE(container_.empty());
   }
-  void TearDown() override {
-    for (const std::string& id : {sandbox_, host_sandbox_}) {
-      if (!id.empty()) {
-        EXPECT_TRUE(StopAndRemovePod(runtime_, id).ok());
-      }
-    }
-  }
 
-  std::string RunPod(const std::string& name, bool host_network,
-                     v1::PodSandboxConfig* config) {
-    config->mutable_metadata()->set_name(name);
-    config->mutable_metadata()->set_namespace_("crid-it");
-    config->mutable_metadata()->set_uid(absl::StrCat(name, getpid()));
-    if (host_network) {
-      config->mutable_linux()
-          ->mutable_security_context()
-          ->mutable_namespace_options()
-          ->set_network(v1::NODE);
-    }
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = *config;
-    v1::RunPodSandboxResponse resp;
-    grpc::Status s =
-        runtime_->RunPodSandbox(Ctx(absl::Minutes(2)).get(), run, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message() << cri_.process->Output();
-    return resp.pod_sandbox_id();
-  }
-
-  std::string StartContainer(const std::string& sandbox,
-                             const v1::PodSandboxConfig& config,
-                             const std::string& name, const std::string& sh,
-                             bool tty_stdin) {
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(sandbox);
-    *create.mutable_sandbox_config() = config;
-    v1::ContainerConfig* c = create.mutable_config();
-    c->mutable_metadata()->set_name(name);
-    c->mutable_image()->set_image(kBusybox);
-    for (const char* arg : {"sh", "-c"}) c->add_command(arg);
-    c->add_command(sh);
-    c->set_stdin(tty_stdin);
-    c->set_tty(tty_stdin);
-    v1::CreateContainerResponse created;
-    grpc::Status s = runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(),
-                                               create, &created);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    if (!s.ok()) return "";
-    v1::StartContainerRequest start;
-    start.set_container_id(created.container_id());
-    v1::StartContainerResponse started;
-    s = runtime_->StartContainer(Ctx(absl::Minutes(1)).get(), start, &started);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return s.ok() ? created.container_id() : "";
+  // Creates and starts busybox running `sh -c <sh>`, with a TTY and stdin
+  // if `tty_stdin`.
+  std::string Start(const std::string& sandbox, const std::string& name,
+                    const std::string& sh, bool tty_stdin) {
+    v1::ContainerConfig c = Busybox(name, sh);
+    c.set_stdin(tty_stdin);
+    c.set_tty(tty_stdin);
+    return StartContainer(sandbox, c);
   }
 
   std::string ExecUrl(std::vector<std::string> cmd, bool tty, bool stdin,
@@ -188,11 +132,7 @@ class StreamingTest : public testing::Test {
         want, error);
   }
 
-  ScratchDir dir_;
-  CriDaemon cri_;
-  v1::RuntimeService::Stub* runtime_ = nullptr;
-  v1::PodSandboxConfig config_, host_config_;
-  std::string sandbox_, host_sandbox_, container_;
+  std::string sandbox_, container_;
 };
 
 TEST_F(StreamingTest, UrlIsLoopbackWithALongRandomToken) {
@@ -414,8 +354,7 @@ TEST_F(StreamingTest, BadRequestsNameTheField) {
 }
 
 TEST_F(StreamingTest, SpdyAttachToARunningContainer) {
-  const std::string cat =
-      StartContainer(sandbox_, config_, "cat", "exec cat", true);
+  const std::string cat = Start(sandbox_, "cat", "exec cat", true);
   ASSERT_FALSE(cat.empty());
   v1::AttachRequest req;
   req.set_container_id(cat);
@@ -438,11 +377,11 @@ TEST_F(StreamingTest, SpdyAttachToARunningContainer) {
 }
 
 TEST_F(StreamingTest, SpdyPortForwardIntoThePodNetns) {
-  const std::string web = StartContainer(
-      sandbox_, config_, "web",
-      "mkdir -p /www && echo crid-forwarded > /www/index.html && "
-      "exec httpd -f -p 8080 -h /www",
-      false);
+  const std::string web =
+      Start(sandbox_, "web",
+            "mkdir -p /www && echo crid-forwarded > /www/index.html && "
+            "exec httpd -f -p 8080 -h /www",
+            false);
   ASSERT_FALSE(web.empty());
   std::string error;
   absl::StatusOr<std::string> reply =
@@ -459,19 +398,19 @@ TEST_F(StreamingTest, SpdyPortForwardIntoThePodNetns) {
 }
 
 TEST_F(StreamingTest, SpdyPortForwardToAHostNetworkPod) {
-  host_sandbox_ = RunPod("hostnet", true, &host_config_);
-  ASSERT_FALSE(host_sandbox_.empty());
+  const std::string host_sandbox = RunPod(PodConfig("hostnet"));
+  ASSERT_FALSE(host_sandbox.empty());
   const int port = 20000 + getpid() % 10000;
-  ASSERT_FALSE(StartContainer(host_sandbox_, host_config_, "web",
-                              absl::StrCat("mkdir -p /www && echo crid-host > "
-                                           "/www/index.html && exec httpd -f "
-                                           "-p 127.0.0.1:",
-                                           port, " -h /www"),
-                              false)
+  ASSERT_FALSE(Start(host_sandbox, "web",
+                     absl::StrCat("mkdir -p /www && echo crid-host > "
+                                  "/www/index.html && exec httpd -f "
+                                  "-p 127.0.0.1:",
+                                  port, " -h /www"),
+                     false)
                    .empty());
   std::string error;
   absl::StatusOr<std::string> reply =
-      SpdyGetUntil(host_sandbox_, port, "crid-host", &error);
+      SpdyGetUntil(host_sandbox, port, "crid-host", &error);
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_TRUE(absl::StrContains(*reply, "crid-host"))
       << *reply << " / " << error;
@@ -486,19 +425,19 @@ TEST_F(StreamingTest, SpdyPortForwardFallsBackToIpv6Localhost) {
   if (!absl::StrContains(addrs, "00000000000000000000000000000001")) {
     GTEST_SKIP() << "this machine has no ::1";
   }
-  host_sandbox_ = RunPod("hostnet6", true, &host_config_);
-  ASSERT_FALSE(host_sandbox_.empty());
+  const std::string host_sandbox = RunPod(PodConfig("hostnet6"));
+  ASSERT_FALSE(host_sandbox.empty());
   const int port = 20000 + (getpid() + 5000) % 10000;
-  ASSERT_FALSE(StartContainer(host_sandbox_, host_config_, "web6",
-                              absl::StrCat("mkdir -p /www && echo crid-v6 > "
-                                           "/www/index.html && exec httpd -f "
-                                           "-p '[::1]:",
-                                           port, "' -h /www"),
-                              false)
+  ASSERT_FALSE(Start(host_sandbox, "web6",
+                     absl::StrCat("mkdir -p /www && echo crid-v6 > "
+                                  "/www/index.html && exec httpd -f "
+                                  "-p '[::1]:",
+                                  port, "' -h /www"),
+                     false)
                    .empty());
   std::string error;
   absl::StatusOr<std::string> reply =
-      SpdyGetUntil(host_sandbox_, port, "crid-v6", &error);
+      SpdyGetUntil(host_sandbox, port, "crid-v6", &error);
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_TRUE(absl::StrContains(*reply, "crid-v6")) << *reply << " / " << error;
 }
@@ -619,11 +558,11 @@ TEST_F(StreamingTest, WebSocketUnknownSubprotocolIsRefused) {
 }
 
 TEST_F(StreamingTest, WebSocketPortForward) {
-  ASSERT_FALSE(StartContainer(sandbox_, config_, "web",
-                              "mkdir -p /www && echo crid-ws-forwarded > "
-                              "/www/index.html && exec httpd -f -p 8080 -h "
-                              "/www",
-                              false)
+  ASSERT_FALSE(Start(sandbox_, "web",
+                     "mkdir -p /www && echo crid-ws-forwarded > "
+                     "/www/index.html && exec httpd -f -p 8080 -h "
+                     "/www",
+                     false)
                    .empty());
   std::string error;
   absl::StatusOr<std::string> reply = ForwardUntil(

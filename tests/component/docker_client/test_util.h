@@ -1,29 +1,18 @@
-// Shared helpers for the docker_client component tests: golden files from
-// tests/testdata/docker/, deadlines, and a fixture that connects a
+// Shared helpers for the docker_client component tests: golden files
+// (tests/docker_testdata.h), deadlines, and a fixture that connects a
 // CurlDockerClient to a fake engine speaking a given API version.
 #pragma once
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "absl/time/clock.h"
 #include "docker_client/curl_docker_client.h"
 #include "gtest/gtest.h"
 #include "tests/component/fake_docker_server.h"
+#include "tests/docker_testdata.h"
 
 namespace cri_dockerd::docker {
-
-// The text of tests/testdata/docker/<name>.
-inline std::string ReadTestdata(const std::string& name) {
-  std::ifstream in(std::string(CRID_TESTDATA_DIR) + "/docker/" + name,
-                   std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A deadline `d` from now.
 inline absl::Time In(absl::Duration d) { return absl::Now() + d; }

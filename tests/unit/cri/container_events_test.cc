@@ -15,9 +15,6 @@ namespace {
 
 using testing_util::PodTest;
 
-constexpr char kAppImageId[] =
-    "sha256:4444444444444444444444444444444444444444444444444444444444444444";
-
 // Runs GetContainerEvents on its own thread, collecting what it sends.
 class EventStream {
  public:
@@ -83,12 +80,7 @@ class EventStream {
 
 class ContainerEventsTest : public PodTest {
  protected:
-  void SetUp() override {
-    docker::ImageInspect app;
-    app.id = kAppImageId;
-    app.repo_tags = {"localhost:5000/app:1"};
-    docker_.AddImage(app);
-  }
+  void SetUp() override { AddAppImage(); }
   void WaitWatching() {
     ASSERT_TRUE(testing_util::PollUntil([&] {
       return docker_.ActiveEventStreams() != 0;
@@ -100,7 +92,7 @@ class ContainerEventsTest : public PodTest {
     req.set_pod_sandbox_id(sandbox);
     *req.mutable_sandbox_config() = Request("web").config();
     req.mutable_config()->mutable_metadata()->set_name("app");
-    req.mutable_config()->mutable_image()->set_image("localhost:5000/app:1");
+    req.mutable_config()->mutable_image()->set_image(testing_util::kAppImage);
     auto resp = service_->CreateContainer(Ctx(), req);
     EXPECT_TRUE(resp.ok()) << resp.status();
     return resp.ok() ? resp->container_id() : "";

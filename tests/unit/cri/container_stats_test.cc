@@ -4,7 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "tests/poll_until.h"
-#include "tests/unit/cri/stats/stats_fixture.h"
+#include "tests/unit/cri/stats_fixture.h"
 
 namespace cri_dockerd {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/temp_dir.h"
+#include "cri/network/testing/fake_network_plugin.h"
 #include "cri/runtime_service.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
-#include "tests/unit/cri/fake_network_plugin.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::testing_util {
 
@@ -21,6 +21,10 @@ using docker::FakeDockerClient;
 
 inline constexpr char kPauseId[] =
     "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+// The image containers run (AddAppImage).
+inline constexpr char kAppImage[] = "localhost:5000/app:1";
+inline constexpr char kAppImageId[] =
+    "sha256:4444444444444444444444444444444444444444444444444444444444444444";
 
 inline std::string Read(const std::string& path) {
   std::ifstream in(path);
@@ -54,6 +58,16 @@ class PodTest : public testing::Test {
   }
 
   CallContext Ctx() { return CallContext::WithTimeout(absl::Seconds(20)); }
+
+  // Stores kAppImage, the image the containers of the tests run.
+  void AddAppImage() {
+    docker::ImageInspect app;
+    app.id = kAppImageId;
+    app.repo_tags = {kAppImage};
+    app.repo_digests = {"localhost:5000/app@sha256:abcd"};
+    app.size = 1000;
+    docker_.AddImage(app);
+  }
 
   static v1::RunPodSandboxRequest Request(const std::string& name = "web") {
     v1::RunPodSandboxRequest req;
@@ -93,7 +107,7 @@ class PodTest : public testing::Test {
 
   TempDir state_dir_, root_dir_;
   FakeDockerClient docker_;
-  FakeNetworkPlugin net_;
+  network::FakeNetworkPlugin net_;
   RuntimeOptions options_;
   std::unique_ptr<ImageService> images_;
   std::unique_ptr<store::CheckpointStore> checkpoints_;

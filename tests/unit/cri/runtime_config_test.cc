@@ -1,3 +1,4 @@
+// RuntimeConfig: the cgroup driver docker uses.
 #include "tests/unit/cri/test_util.h"
 
 namespace cri_dockerd {
@@ -35,18 +36,6 @@ TEST_F(RuntimeConfigTest, DockerDownIsUnavailable) {
   docker_.InjectError("Capabilities", absl::UnavailableError("docker down"));
   auto resp = service_->RuntimeConfig(Ctx(), {});
   EXPECT_EQ(resp.status().code(), absl::StatusCode::kUnavailable);
-}
-
-TEST_F(RuntimeConfigTest, UpdateRuntimeConfigKeepsPodCidr) {
-  v1::UpdateRuntimeConfigRequest req;
-  req.mutable_runtime_config()->mutable_network_config()->set_pod_cidr(
-      "10.244.3.0/24");
-  ASSERT_TRUE(service_->UpdateRuntimeConfig(Ctx(), req).ok());
-  EXPECT_EQ(network_->PodCidr(), "10.244.3.0/24");
-  // An empty request changes nothing and is not an error.
-  ASSERT_TRUE(service_->UpdateRuntimeConfig(Ctx(), {}).ok());
-  EXPECT_EQ(network_->PodCidr(), "10.244.3.0/24");
-  EXPECT_TRUE(docker_.Calls().empty()) << "no docker call needed";
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // and a fake cgroup tree.
 #include <algorithm>
 
-#include "tests/unit/cri/stats/stats_fixture.h"
+#include "tests/unit/cri/stats_fixture.h"
 
 namespace cri_dockerd {
 namespace {

@@ -5,13 +5,13 @@
 #include <memory>
 #include <string>
 
+#include "common/testing/temp_dir.h"
 #include "cri/image/image_service.h"
 #include "cri/network/cni_plugin.h"
 #include "cri/runtime_service.h"
 #include "cri/store/checkpoint_store.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::testing_util {
 

@@ -10,10 +10,10 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/testing/temp_dir.h"
 #include "cri/image/registry_credentials.h"
 #include "gtest/gtest.h"
 #include "tests/unit/cri/image/registry_credentials_test_util.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::image {
 namespace {

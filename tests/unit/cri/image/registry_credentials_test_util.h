@@ -10,8 +10,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/testing/temp_dir.h"
 #include "cri/image/registry_credentials.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::image::testing_util {
 

@@ -18,11 +18,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/testing/temp_dir.h"
 #include "cri/logs/cri_log_format.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
 #include "tests/poll_until.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::logs {
 namespace {

@@ -12,8 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::logs {
 namespace {

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/testing/temp_dir.h"
 #include "cri/logs/cri_log_format.h"
 #include "gtest/gtest.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::logs {
 namespace {

@@ -9,7 +9,7 @@
 #include "cri/network/netns_addrs.h"
 #include "gmock/gmock.h"
 #include "tests/poll_until.h"
-#include "tests/unit/cri/network/fake_cni.h"
+#include "tests/unit/cri/network/cni_fixture.h"
 
 namespace cri_dockerd::network {
 namespace {

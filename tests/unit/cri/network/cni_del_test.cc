@@ -1,7 +1,7 @@
 // TearDownPod (CNI DEL) and GetPodNetworkStatus against fake plugins:
 // reverse order, the cached config and args, idempotency, a vanished netns.
 #include "gmock/gmock.h"
-#include "tests/unit/cri/network/fake_cni.h"
+#include "tests/unit/cri/network/cni_fixture.h"
 
 namespace cri_dockerd::network {
 namespace {

@@ -1,7 +1,7 @@
 #include "cri/network/cni_plugin.h"
 
+#include "common/testing/temp_dir.h"
 #include "cri/network/network_plugin.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::network {
 namespace {

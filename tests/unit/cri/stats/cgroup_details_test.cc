@@ -3,8 +3,8 @@
 
 #include <unistd.h>
 
+#include "cri/stats/testing/fake_cgroup_tree.h"
 #include "gtest/gtest.h"
-#include "tests/unit/cri/stats/fake_cgroup_tree.h"
 
 namespace cri_dockerd::stats {
 namespace {

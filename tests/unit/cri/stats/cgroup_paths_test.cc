@@ -2,8 +2,8 @@
 // /proc/<pid>/cgroup.
 #include "cri/stats/cgroup_paths.h"
 
+#include "cri/stats/testing/fake_cgroup_tree.h"
 #include "gtest/gtest.h"
-#include "tests/unit/cri/stats/fake_cgroup_tree.h"
 
 namespace cri_dockerd::stats {
 namespace {

@@ -1,8 +1,8 @@
 // Parsing a netns's /proc/<pid>/net/dev.
 #include "cri/stats/netns_stats.h"
 
+#include "cri/stats/testing/fake_cgroup_tree.h"
 #include "gtest/gtest.h"
-#include "tests/unit/cri/stats/fake_cgroup_tree.h"
 
 namespace cri_dockerd::stats {
 namespace {

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "common/testing/temp_dir.h"
 #include "gtest/gtest.h"
-#include "tests/unit/temp_dir.h"
 
 namespace cri_dockerd::store {
 namespace {
