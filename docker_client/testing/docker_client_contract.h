@@ -589,7 +589,7 @@ TYPED_TEST_P(DockerClientContract, LogsAttachAndResizeOfUnknownOrStopped) {
   absl::StatusOr<std::unique_ptr<HijackedConn>> conn =
       this->docker().AttachContainer(stopped, {}, this->Soon());
   EXPECT_TRUE(conn.ok()) << conn.status();
-  if (conn.ok()) (*conn)->Shutdown();
+  if (conn.ok()) (*conn)->Reset();
   s = this->docker().ResizeContainer(stopped, 24, 80, this->Soon());
   EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
 }

@@ -78,7 +78,10 @@ class PodTest : public testing::Test {
     c->mutable_metadata()->set_attempt(1);
     c->set_hostname(name + "-host");
     (*c->mutable_labels())["app"] = "web";
-    (*c->mutable_labels())["io.kubernetes.pod.name"] = name;
+    // A std::string key: GCC 12 misreads protobuf's Map::operator[] on a
+    // long string literal as an out-of-bounds copy (-Warray-bounds).
+    const std::string pod_name_label = "io.kubernetes.pod.name";
+    (*c->mutable_labels())[pod_name_label] = name;
     (*c->mutable_annotations())["note"] = "hello";
     auto* port = c->add_port_mappings();
     port->set_protocol(v1::UDP);

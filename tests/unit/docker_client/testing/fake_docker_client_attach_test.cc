@@ -171,7 +171,7 @@ TEST_F(FakeDockerClientAttachTest, AttachToAStoppedContainerIsSilent) {
   absl::StatusOr<std::unique_ptr<HijackedConn>> conn =
       fake_.AttachContainer(id_, options, Later());
   ASSERT_TRUE(conn.ok()) << conn.status();
-  ASSERT_TRUE((*conn)->WriteAll("hello\n").ok());
+  ASSERT_TRUE((*conn)->Write("hello\n").ok());
   ASSERT_TRUE((*conn)->CloseWrite().ok());
   EXPECT_EQ(ReadAll(**conn), "") << "no process echoes";
 }
