@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -28,13 +29,6 @@
 namespace cri_dockerd::bench {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 int DecodeWaitStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -43,7 +37,7 @@ int DecodeWaitStatus(int status) {
 
 bool IsDockerd(pid_t pid) {
   return absl::StripAsciiWhitespace(
-             ReadFile(absl::StrCat("/proc/", pid, "/comm"))) == "dockerd";
+             ReadWholeFile(absl::StrCat("/proc/", pid, "/comm"))) == "dockerd";
 }
 
 // A connected unix stream socket with send/receive timeouts, or -1.
@@ -63,7 +57,66 @@ int ConnectUnix(const std::string& path, absl::Duration timeout) {
   return fd;
 }
 
+// A TCP connection to 127.0.0.1:`port` with send/receive timeouts, or -1.
+int ConnectLoopback(int port, absl::Duration timeout) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const timeval tv = absl::ToTimeval(timeout);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends one HTTP/1.0 request on connected `fd`, reads the reply to EOF and
+// closes `fd`.
+absl::StatusOr<HttpReply> Exchange(int fd, absl::string_view method,
+                                   absl::string_view path,
+                                   absl::string_view json_body) {
+  std::string request =
+      absl::StrCat(method, " ", path, " HTTP/1.0\r\nHost: docker\r\n");
+  if (!json_body.empty()) {
+    absl::StrAppend(&request,
+                    "Content-Type: application/json\r\nContent-Length: ",
+                    json_body.size(), "\r\n");
+  }
+  absl::StrAppend(&request, "\r\n", json_body);
+  std::string reply;
+  bool ok = send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size());
+  char buf[16384];
+  ssize_t n = 0;
+  while (ok && (n = read(fd, buf, sizeof(buf))) > 0) reply.append(buf, n);
+  ok = ok && n == 0;  // n < 0: the receive timeout or an error
+  close(fd);
+  const size_t head_end = reply.find("\r\n\r\n");
+  HttpReply out;
+  std::vector<absl::string_view> status_line =
+      absl::StrSplit(absl::string_view(reply).substr(0, reply.find('\r')), ' ');
+  if (!ok || head_end == std::string::npos || status_line.size() < 2 ||
+      !absl::SimpleAtoi(status_line[1], &out.status)) {
+    return absl::UnavailableError(
+        absl::StrCat(method, " ", path, ": no complete reply"));
+  }
+  out.body = reply.substr(head_end + 4);
+  return out;
+}
+
 }  // namespace
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 ScratchDir::ScratchDir() {
   char tmpl[] = "/tmp/crid-bench-XXXXXX";
@@ -121,24 +174,25 @@ bool ChildProcess::Running() {
   return true;
 }
 
+int ChildProcess::Kill() {
+  if (!Running()) return exit_code_;
+  kill(-pid_, SIGKILL);
+  kill(pid_, SIGKILL);
+  int status = 0;
+  if (waitpid(pid_, &status, 0) == pid_) exit_code_ = DecodeWaitStatus(status);
+  return exit_code_;
+}
+
 int ChildProcess::Stop(absl::Duration grace) {
   if (!Running()) return exit_code_;
   kill(pid_, SIGTERM);
   const absl::Time end = absl::Now() + grace;
   while (Running() && absl::Now() < end) absl::SleepFor(absl::Milliseconds(20));
-  if (Running()) {
-    kill(-pid_, SIGKILL);
-    kill(pid_, SIGKILL);
-    int status = 0;
-    if (waitpid(pid_, &status, 0) == pid_) {
-      exit_code_ = DecodeWaitStatus(status);
-    }
-  }
-  return exit_code_;
+  return Kill();
 }
 
 double CpuSeconds(pid_t pid) {
-  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const std::string stat = ReadWholeFile(absl::StrCat("/proc/", pid, "/stat"));
   // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so
   // count fields from the last ')'. utime and stime are fields 14 and 15.
   const size_t paren = stat.rfind(')');
@@ -168,7 +222,7 @@ std::vector<pid_t> PidsWithCommPrefix(absl::string_view prefix) {
   while (dirent* e = readdir(proc)) {
     pid_t pid = 0;
     if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
-    if (absl::StartsWith(ReadFile(absl::StrCat("/proc/", pid, "/comm")),
+    if (absl::StartsWith(ReadWholeFile(absl::StrCat("/proc/", pid, "/comm")),
                          prefix)) {
       pids.push_back(pid);
     }
@@ -211,33 +265,25 @@ absl::StatusOr<pid_t> DockerdPid(const std::string& socket_path) {
 absl::StatusOr<HttpReply> DockerRequest(const std::string& socket_path,
                                         absl::string_view method,
                                         absl::string_view path,
-                                        absl::Duration timeout) {
+                                        absl::Duration timeout,
+                                        absl::string_view json_body) {
   const int fd = ConnectUnix(socket_path, timeout);
   if (fd < 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot connect to ", socket_path, ": ", strerror(errno)));
   }
-  const std::string request =
-      absl::StrCat(method, " ", path, " HTTP/1.0\r\nHost: docker\r\n\r\n");
-  std::string reply;
-  bool ok = send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size());
-  char buf[16384];
-  ssize_t n = 0;
-  while (ok && (n = read(fd, buf, sizeof(buf))) > 0) reply.append(buf, n);
-  ok = ok && n == 0;  // n < 0: the receive timeout or an error
-  close(fd);
-  const size_t head_end = reply.find("\r\n\r\n");
-  HttpReply out;
-  std::vector<absl::string_view> status_line =
-      absl::StrSplit(absl::string_view(reply).substr(0, reply.find('\r')), ' ');
-  if (!ok || head_end == std::string::npos || status_line.size() < 2 ||
-      !absl::SimpleAtoi(status_line[1], &out.status)) {
-    return absl::UnavailableError(
-        absl::StrCat(method, " ", path, ": no complete reply"));
+  return Exchange(fd, method, path, json_body);
+}
+
+absl::StatusOr<HttpReply> LoopbackRequest(int port, absl::string_view method,
+                                          absl::string_view path,
+                                          absl::Duration timeout) {
+  const int fd = ConnectLoopback(port, timeout);
+  if (fd < 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot connect to 127.0.0.1:", port, ": ", strerror(errno)));
   }
-  out.body = reply.substr(head_end + 4);
-  return out;
+  return Exchange(fd, method, path, "");
 }
 
 double SweepDockerStats(const std::string& socket_path,

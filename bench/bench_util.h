@@ -16,6 +16,11 @@
 
 namespace cri_dockerd::bench {
 
+// The docker label (key) on every pod and container a benchmark makes,
+// with a value naming the run, so that leftovers can be found through
+// docker alone.
+inline constexpr char kRunLabel[] = "crid-bench.run";
+
 // A fresh directory under /tmp, removed (recursively) at destruction.
 class ScratchDir {
  public:
@@ -45,6 +50,9 @@ class ChildProcess {
   // SIGTERM, then SIGKILL (to the group) if it has not exited after
   // `grace`. Returns the exit code (128+N when killed by signal N).
   int Stop(absl::Duration grace);
+  // SIGKILL to the group at once (a crash, as far as the child can tell);
+  // waits for the child and returns its exit code.
+  int Kill();
 
  private:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
@@ -94,12 +102,22 @@ struct HttpReply {
 };
 
 // One HTTP/1.0 request on the engine's unix socket (a new connection each
-// time, closed by the engine after the reply). Unavailable if the socket
-// cannot be reached or the reply cannot be read before `timeout`.
+// time, closed by the engine after the reply), with `json_body` as an
+// application/json body if not empty. Unavailable if the socket cannot be
+// reached or the reply cannot be read before `timeout`.
 absl::StatusOr<HttpReply> DockerRequest(const std::string& socket_path,
                                         absl::string_view method,
                                         absl::string_view path,
-                                        absl::Duration timeout);
+                                        absl::Duration timeout,
+                                        absl::string_view json_body = "");
+
+// The same on a TCP port of 127.0.0.1 (e.g. the daemon's /metrics).
+absl::StatusOr<HttpReply> LoopbackRequest(int port, absl::string_view method,
+                                          absl::string_view path,
+                                          absl::Duration timeout);
+
+// The whole file at `path`; empty if it cannot be read.
+std::string ReadWholeFile(const std::string& path);
 
 // Docker's stats for each of `ids` as the Go shim asks for them (GET
 // /containers/{id}/stats?stream=false: docker samples twice, a second

@@ -2,48 +2,18 @@
 
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "docker_client/curl_docker_client.h"
-#include "grpcpp/grpcpp.h"
 
 namespace cri_dockerd::bench {
 namespace {
 
 namespace v1 = ::runtime::v1;
-
-// Put on the pod and its containers (docker labels) so that leftovers can
-// be found through docker alone.
-constexpr char kRunLabel[] = "crid-bench.run";
-
-// A ClientContext with a deadline `timeout` from now.
-std::unique_ptr<grpc::ClientContext> Ctx(absl::Duration timeout) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  return ctx;
-}
-
-absl::Status FromGrpc(const char* what, const grpc::Status& s) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(what, ": ", s.error_message()));
-}
-
-// The last `bytes` of a file (the daemon's log, for error messages).
-std::string Tail(const std::string& path, size_t bytes = 2000) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string s = ss.str();
-  return s.size() > bytes ? s.substr(s.size() - bytes) : s;
-}
 
 }  // namespace
 
@@ -54,12 +24,7 @@ CriWorkload::~CriWorkload() { Teardown(); }
 
 absl::Status CriWorkload::Check(const char* what) const {
   if (stop_->load()) return absl::CancelledError("interrupted");
-  if (daemon_ != nullptr && !daemon_->Running()) {
-    return absl::InternalError(absl::StrCat("cri-dockerd exited during ", what,
-                                            "; its log ends:\n",
-                                            Tail(dir_->path() + "/shim.log")));
-  }
-  return absl::OkStatus();
+  return daemon_ != nullptr ? daemon_->CheckRunning(what) : absl::OkStatus();
 }
 
 absl::Status CriWorkload::SetUp() {
@@ -81,34 +46,11 @@ absl::Status CriWorkload::SetUp() {
 
 absl::Status CriWorkload::StartDaemon() {
   dir_ = std::make_unique<ScratchDir>();
-  const std::string& d = dir_->path();
-  if (d.empty()) return absl::InternalError("cannot create a temp dir");
-  std::error_code ec;
-  std::filesystem::create_directories(d + "/cni", ec);  // empty: no CNI
-  if (ec) return absl::InternalError("cannot create " + d + "/cni");
-  const std::string endpoint = "unix://" + d + "/cri.sock";
-  ASSIGN_OR_RETURN(
-      daemon_,
-      ChildProcess::Start(
-          {options_.binary, "--container-runtime-endpoint", endpoint,
-           "--docker-endpoint", "unix://" + options_.docker_socket,
-           "--cni-conf-dir", d + "/cni", "--cni-cache-dir", d + "/cni-cache",
-           "--cri-dockerd-root-directory", d + "/root"},
-          d + "/shim.log"));
-  auto channel =
-      grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials());
-  runtime_ = v1::RuntimeService::NewStub(channel);
-  images_ = v1::ImageService::NewStub(channel);
-  const absl::Time end = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < end) {
-    RETURN_IF_ERROR(Check("start-up"));
-    v1::StatusResponse resp;
-    if (runtime_->Status(Ctx(absl::Seconds(2)).get(), {}, &resp).ok()) {
-      return absl::OkStatus();
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return absl::DeadlineExceededError("cri-dockerd did not serve in 30 s");
+  if (dir_->path().empty())
+    return absl::InternalError("cannot create a temp dir");
+  daemon_ = std::make_unique<ShimDaemon>(ShimDaemon::Options{
+      options_.binary, options_.docker_socket, dir_->path(), {}});
+  return daemon_->Start();
 }
 
 absl::Status CriWorkload::PullImage() {
@@ -116,7 +58,8 @@ absl::Status CriWorkload::PullImage() {
   req.mutable_image()->set_image(options_.image);
   v1::PullImageResponse resp;
   return FromGrpc("PullImage",
-                  images_->PullImage(Ctx(absl::Minutes(3)).get(), req, &resp));
+                  daemon_->images()->PullImage(Deadline(absl::Minutes(3)).get(),
+                                               req, &resp));
 }
 
 absl::Status CriWorkload::RunPod() {
@@ -133,9 +76,9 @@ absl::Status CriWorkload::RunPod() {
   v1::RunPodSandboxRequest req;
   *req.mutable_config() = pod_config_;
   v1::RunPodSandboxResponse resp;
-  RETURN_IF_ERROR(FromGrpc(
-      "RunPodSandbox",
-      runtime_->RunPodSandbox(Ctx(absl::Minutes(3)).get(), req, &resp)));
+  RETURN_IF_ERROR(FromGrpc("RunPodSandbox",
+                           daemon_->runtime()->RunPodSandbox(
+                               Deadline(absl::Minutes(3)).get(), req, &resp)));
   pod_id_ = resp.pod_sandbox_id();
   return absl::OkStatus();
 }
@@ -152,16 +95,17 @@ absl::Status CriWorkload::StartContainer(int index) {
   (*c->mutable_labels())[kRunLabel] = pod_config_.metadata().uid();
   *create.mutable_sandbox_config() = pod_config_;
   v1::CreateContainerResponse created;
-  RETURN_IF_ERROR(FromGrpc(
-      "CreateContainer", runtime_->CreateContainer(Ctx(absl::Minutes(1)).get(),
-                                                   create, &created)));
+  RETURN_IF_ERROR(
+      FromGrpc("CreateContainer",
+               daemon_->runtime()->CreateContainer(
+                   Deadline(absl::Minutes(1)).get(), create, &created)));
   ids_.push_back(created.container_id());
   v1::StartContainerRequest start;
   start.set_container_id(created.container_id());
   v1::StartContainerResponse started;
-  return FromGrpc(
-      "StartContainer",
-      runtime_->StartContainer(Ctx(absl::Minutes(1)).get(), start, &started));
+  return FromGrpc("StartContainer",
+                  daemon_->runtime()->StartContainer(
+                      Deadline(absl::Minutes(1)).get(), start, &started));
 }
 
 absl::Status CriWorkload::WaitAllRunning(absl::Duration timeout) {
@@ -174,8 +118,8 @@ absl::Status CriWorkload::WaitAllRunning(absl::Duration timeout) {
     RETURN_IF_ERROR(Check("the wait for running containers"));
     v1::ListContainersResponse resp;
     RETURN_IF_ERROR(FromGrpc(
-        "ListContainers",
-        runtime_->ListContainers(Ctx(absl::Seconds(30)).get(), req, &resp)));
+        "ListContainers", daemon_->runtime()->ListContainers(
+                              Deadline(absl::Seconds(30)).get(), req, &resp)));
     running = resp.containers_size();
     if (running == options_.containers) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(500));
@@ -188,9 +132,9 @@ absl::StatusOr<int> CriWorkload::ListContainerStats() {
   v1::ListContainerStatsRequest req;
   req.mutable_filter()->set_pod_sandbox_id(pod_id_);
   v1::ListContainerStatsResponse resp;
-  RETURN_IF_ERROR(FromGrpc(
-      "ListContainerStats",
-      runtime_->ListContainerStats(Ctx(absl::Seconds(30)).get(), req, &resp)));
+  RETURN_IF_ERROR(FromGrpc("ListContainerStats",
+                           daemon_->runtime()->ListContainerStats(
+                               Deadline(absl::Seconds(30)).get(), req, &resp)));
   int complete = 0;
   for (const v1::ContainerStats& s : resp.stats()) {
     if (s.cpu().has_usage_core_nano_seconds() &&
@@ -202,34 +146,31 @@ absl::StatusOr<int> CriWorkload::ListContainerStats() {
 }
 
 void CriWorkload::Teardown() {
-  if (runtime_ != nullptr && daemon_ != nullptr && daemon_->Running()) {
+  if (daemon_ != nullptr && daemon_->CheckRunning("teardown").ok()) {
     for (const std::string& id : ids_) {
       v1::RemoveContainerRequest req;
       req.set_container_id(id);
       v1::RemoveContainerResponse resp;
-      runtime_->RemoveContainer(Ctx(absl::Seconds(30)).get(), req, &resp);
+      daemon_->runtime()->RemoveContainer(Deadline(absl::Seconds(30)).get(),
+                                          req, &resp);
     }
     if (!pod_id_.empty()) {
       v1::StopPodSandboxRequest stop;
       stop.set_pod_sandbox_id(pod_id_);
       v1::StopPodSandboxResponse stopped;
-      runtime_->StopPodSandbox(Ctx(absl::Minutes(1)).get(), stop, &stopped);
+      daemon_->runtime()->StopPodSandbox(Deadline(absl::Minutes(1)).get(), stop,
+                                         &stopped);
       v1::RemovePodSandboxRequest rm;
       rm.set_pod_sandbox_id(pod_id_);
       v1::RemovePodSandboxResponse removed;
-      runtime_->RemovePodSandbox(Ctx(absl::Minutes(1)).get(), rm, &removed);
+      daemon_->runtime()->RemovePodSandbox(Deadline(absl::Minutes(1)).get(), rm,
+                                           &removed);
     }
   }
   RemoveLeftoversViaDocker();
   ids_.clear();
   pod_id_.clear();
-  runtime_.reset();
-  images_.reset();
-  if (daemon_ != nullptr) {
-    const int code = daemon_->Stop(absl::Seconds(10));
-    if (code != 0) std::cerr << "cri-dockerd exited with " << code << "\n";
-    daemon_.reset();
-  }
+  daemon_.reset();  // stops it
   dir_.reset();
 }
 

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bench/bench_util.h"
+#include "bench/shim_daemon.h"
 #include "docker_client/docker_client.h"
 #include "proto/cri_api_grpc.h"
 
@@ -62,9 +63,7 @@ class CriWorkload {
   const Options options_;
   const std::atomic<bool>* const stop_;
   std::unique_ptr<ScratchDir> dir_;
-  std::unique_ptr<ChildProcess> daemon_;
-  std::unique_ptr<runtime::v1::RuntimeService::Stub> runtime_;
-  std::unique_ptr<runtime::v1::ImageService::Stub> images_;
+  std::unique_ptr<ShimDaemon> daemon_;
   std::unique_ptr<docker::DockerClient> docker_;
   runtime::v1::PodSandboxConfig pod_config_;
   std::string pod_id_;
