@@ -1,67 +1,37 @@
 #include "cri/logs/container_log_manager.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/logging.h"
 #include "cri/logs/log_file.h"
 #include "cri/logs/log_resume.h"
 
 namespace cri_dockerd::logs {
+namespace {
 
-ContainerLogManager::ContainerLogManager(docker::DockerClient* docker,
-                                         CopierOptions options)
-    : docker_(docker), options_(options) {}
-
-ContainerLogManager::~ContainerLogManager() {
-  std::map<std::string, std::unique_ptr<LogCopier>> all;
-  {
-    absl::MutexLock lock(&mu_);
-    all.swap(copiers_);
-  }
-  // Ask all first so that they wind down together.
-  for (auto& [id, copier] : all) copier->RequestStop();
-  for (auto& [id, copier] : all) copier->Stop();
+LogManagerOptions FollowOnly(CopierOptions copier) {
+  LogManagerOptions options;
+  options.copier = copier;
+  return options;
 }
 
-std::vector<std::unique_ptr<LogCopier>>
-ContainerLogManager::TakeFinishedLocked() {
-  std::vector<std::unique_ptr<LogCopier>> finished;
-  for (auto it = copiers_.begin(); it != copiers_.end();) {
-    if (it->second->Done()) {
-      finished.push_back(std::move(it->second));
-      it = copiers_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  return finished;
-}
-
-absl::Status ContainerLogManager::Start(const std::string& container_id,
-                                        const std::string& log_path, bool tty) {
-  if (container_id.empty()) {
-    return absl::InvalidArgumentError("container ID must not be empty");
-  }
-  if (absl::Status s = ValidateLogPath(log_path); !s.ok()) return s;
-  // Declared before the lock: ended copies are joined after it is freed.
-  std::vector<std::unique_ptr<LogCopier>> finished;
-  absl::MutexLock lock(&mu_);
-  finished = TakeFinishedLocked();
-  if (auto it = copiers_.find(container_id); it != copiers_.end()) {
-    if (it->second->log_path() == log_path) return absl::OkStatus();
-    return absl::AlreadyExistsError(
-        absl::StrCat("the output of container ", container_id,
-                     " is already copied to ", it->second->log_path()));
-  }
-  absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(log_path);
-  if (!file.ok()) return file.status();
+// What the CRI file at `log_path` already holds (cutting a torn last
+// line off `file`).
+ResumeTracker ResumePoint(const std::string& log_path, LogFile& file) {
   ResumeTracker resume;
   absl::StatusOr<LogFileTail> tail = ReadLogFileTail(log_path);
   if (tail.ok()) {
     if (tail->complete_size < tail->size) {
       LOG(INFO) << "Cutting a torn last line off " << log_path;
-      if (absl::Status s = (*file)->Truncate(tail->complete_size); !s.ok()) {
+      if (absl::Status s = file.Truncate(tail->complete_size); !s.ok()) {
         LOG(WARNING) << s;
       }
     }
@@ -71,52 +41,144 @@ absl::Status ContainerLogManager::Start(const std::string& container_id,
                  << "; copying all output again";
   }
   if (resume.empty()) resume = ReadRotatedResumePoint(log_path);
-  auto copier =
-      std::make_unique<LogCopier>(docker_, container_id, tty, std::move(*file),
-                                  std::move(resume), options_);
-  copier->Start();
-  copiers_.emplace(container_id, std::move(copier));
-  return absl::OkStatus();
+  return resume;
+}
+
+}  // namespace
+
+ContainerLogManager::ContainerLogManager(docker::DockerClient* docker,
+                                         CopierOptions options)
+    : ContainerLogManager(docker, FollowOnly(options)) {}
+
+ContainerLogManager::ContainerLogManager(docker::DockerClient* docker,
+                                         LogManagerOptions options)
+    : docker_(docker),
+      options_(std::move(options)),
+      follow_(std::make_unique<StreamFollowBackend>(docker, options_.copier)) {
+  if (!options_.tail_local_files) return;
+  auto tailer =
+      JsonLogTailer::Create(options_.tailer, [this](const std::string& id) {
+        absl::MutexLock lock(&callback_mu_);
+        if (!closing_) exit_watch_->Check(id);
+      });
+  if (!tailer.ok()) {
+    LOG(WARNING) << "Cannot tail docker's log files (" << tailer.status()
+                 << "); following each container's log stream instead";
+    return;
+  }
+  exit_watch_ = std::make_unique<ExitWatch>(
+      docker,
+      [this](const std::string& id) {
+        absl::MutexLock lock(&callback_mu_);
+        if (!closing_) tailer_->ContainerStopped(id);
+      },
+      options_.exit_watch);
+  // Last: its thread may call back as soon as it exists.
+  absl::MutexLock lock(&callback_mu_);
+  tailer_ = std::move(*tailer);
+}
+
+ContainerLogManager::~ContainerLogManager() {
+  {
+    absl::MutexLock lock(&callback_mu_);
+    closing_ = true;
+  }
+  tailer_.reset();
+  exit_watch_.reset();
+  follow_.reset();
+}
+
+bool ContainerLogManager::CanTail(const std::string& docker_log_path) const {
+  if (tailer_ == nullptr || docker_log_path.empty() ||
+      docker_log_path[0] != '/' ||
+      !absl::EndsWith(docker_log_path, "-json.log")) {
+    return false;
+  }
+  const std::string dir =
+      std::filesystem::path(docker_log_path).parent_path().string();
+  // The file itself may be missing for a moment (docker rotating it).
+  return access(dir.c_str(), R_OK | X_OK) == 0 &&
+         (access(docker_log_path.c_str(), R_OK) == 0 || errno == ENOENT);
+}
+
+std::optional<std::string> ContainerLogManager::CopyPath(
+    const std::string& id) const {
+  if (tailer_ != nullptr) {
+    if (auto path = tailer_->CopyPath(id)) return path;
+  }
+  return follow_->CopyPath(id);
+}
+
+absl::Status ContainerLogManager::Start(const std::string& container_id,
+                                        const std::string& log_path, bool tty,
+                                        DockerLogSource source) {
+  if (container_id.empty()) {
+    return absl::InvalidArgumentError("container ID must not be empty");
+  }
+  if (absl::Status s = ValidateLogPath(log_path); !s.ok()) return s;
+  absl::MutexLock lock(&start_mu_);
+  if (std::optional<std::string> path = CopyPath(container_id)) {
+    if (*path == log_path) return absl::OkStatus();
+    return absl::AlreadyExistsError(
+        absl::StrCat("the output of container ", container_id,
+                     " is already copied to ", *path));
+  }
+  if (tailer_ != nullptr && source.log_path.empty()) {
+    absl::StatusOr<docker::ContainerInspect> c = docker_->InspectContainer(
+        container_id, absl::Now() + options_.copier.inspect_timeout);
+    if (!c.ok()) return c.status();
+    source.log_path = c->log_path;
+    source.running = c->state.running;
+  }
+  if (!source.running) {
+    // Only continue a file kubelet has: one it never had, or removed,
+    // stays absent.
+    struct stat st;
+    if (stat(log_path.c_str(), &st) != 0) return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(log_path);
+  if (!file.ok()) return file.status();
+  CopyRequest req;
+  req.id = container_id;
+  req.tty = tty;
+  req.resume = ResumePoint(log_path, **file);
+  req.file = std::move(*file);
+  req.docker_log_path = source.log_path;
+  req.running = source.running;
+  if (CanTail(source.log_path)) return tailer_->Start(std::move(req));
+  return follow_->Start(std::move(req));
 }
 
 absl::Status ContainerLogManager::Reopen(const std::string& container_id) {
-  std::vector<std::unique_ptr<LogCopier>> finished;
-  absl::MutexLock lock(&mu_);
-  finished = TakeFinishedLocked();
-  auto it = copiers_.find(container_id);
-  if (it == copiers_.end()) {
+  absl::Status s = absl::NotFoundError("");
+  if (tailer_ != nullptr) s = tailer_->Reopen(container_id);
+  if (absl::IsNotFound(s)) s = follow_->Reopen(container_id);
+  if (absl::IsNotFound(s)) {
     return absl::NotFoundError(
         absl::StrCat("container ", container_id,
                      " is not running: no log copy to reopen its log for"));
   }
-  return it->second->Reopen();
+  return s;
 }
 
 void ContainerLogManager::Stop(const std::string& container_id) {
-  std::unique_ptr<LogCopier> copier;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = copiers_.find(container_id);
-    if (it == copiers_.end()) return;
-    copier = std::move(it->second);
-    copiers_.erase(it);
-  }
-  copier->Stop();
+  if (tailer_ != nullptr) tailer_->Stop(container_id);
+  follow_->Stop(container_id);
 }
 
 bool ContainerLogManager::IsCopying(const std::string& container_id) const {
-  absl::MutexLock lock(&mu_);
-  auto it = copiers_.find(container_id);
-  return it != copiers_.end() && !it->second->Done();
+  return CopyPath(container_id).has_value();
 }
 
 bool ContainerLogManager::AwaitCopyEnd(const std::string& container_id,
                                        absl::Time deadline) {
-  while (IsCopying(container_id)) {
-    if (absl::Now() >= deadline) return false;
-    absl::SleepFor(absl::Milliseconds(5));
+  if (tailer_ != nullptr && tailer_->CopyPath(container_id)) {
+    // Callers wait for the copies of containers docker reported stopped:
+    // make sure the tailer hears it even if it missed docker's close.
+    exit_watch_->Check(container_id, /*attempts=*/1);
+    if (!tailer_->AwaitCopyEnd(container_id, deadline)) return false;
   }
-  return true;
+  return follow_->AwaitCopyEnd(container_id, deadline);
 }
 
 }  // namespace cri_dockerd::logs
