@@ -4,6 +4,8 @@
 // image already on the node (never pulled here: absent is NotFound).
 // Nothing is created when any check fails; docker's create is the only
 // side effect, so there is nothing to roll back after it.
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -106,6 +108,11 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
   }
   c.working_dir = config.working_dir();
   c.tty = config.tty();
+  // Docker keeps its own copy of the output, which the CRI log is copied
+  // from: json-file (the copy can tail it), bounded.
+  c.log_driver = "json-file";
+  c.log_options = {{"max-size", options_.docker_log_max_size},
+                   {"max-file", std::to_string(options_.docker_log_max_file)}};
   c.open_stdin = config.stdin();
   c.stdin_once = config.stdin_once();
   c.attach_stdin = config.stdin();

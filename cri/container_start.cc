@@ -1,5 +1,9 @@
 // StartContainer: starts the created container and begins copying its
 // output into the CRI log file. Already running is success.
+#include <set>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -18,20 +22,40 @@ absl::StatusOr<v1::StartContainerResponse> RuntimeService::StartContainer(
     return absl::Status(s.code(), absl::StrCat("starting container ", c.name,
                                                ": ", s.message()));
   }
+  // The inspect above predates the start: docker sets LogPath when it
+  // starts the container, so the log manager looks it up.
+  c.log_path.clear();
+  c.state.running = true;
   StartLogCopy(c);
   LOG(INFO) << "started container " << c.id << " (" << c.name << ")";
   return v1::StartContainerResponse();
 }
 
-absl::Status RuntimeService::ResumeLogCopies(const CallContext& ctx) {
-  v1::ContainerFilter running;
-  running.mutable_state()->set_state(v1::CONTAINER_RUNNING);
+absl::Status RuntimeService::ResumeLogCopies(const CallContext& ctx,
+                                             std::set<std::string>* done) {
+  // Every container, not only running ones: one that exited while the
+  // shim was down still gets the output it wrote meanwhile.
   ASSIGN_OR_RETURN(std::vector<v1::Container> containers,
-                   ListCriContainers(ctx, running));
+                   ListCriContainers(ctx, v1::ContainerFilter()));
+  int failed = 0;
+  absl::Status last;
   for (const v1::Container& listed : containers) {
+    if (done != nullptr && done->count(listed.id()) > 0) continue;
     absl::StatusOr<docker::ContainerInspect> c =
         docker_->InspectContainer(listed.id(), DockerDeadline(ctx));
+    if (!c.ok() && !absl::IsNotFound(c.status())) {
+      ++failed;
+      last = c.status();
+      continue;
+    }
     if (c.ok()) StartLogCopy(*c);
+    if (done != nullptr) done->insert(listed.id());
+  }
+  if (failed > 0) {
+    return absl::Status(
+        last.code(),
+        absl::StrCat(failed, " of ", containers.size(),
+                     " containers not inspected, e.g.: ", last.message()));
   }
   return absl::OkStatus();
 }
@@ -40,7 +64,13 @@ void RuntimeService::StartLogCopy(const docker::ContainerInspect& c) {
   if (logs_ == nullptr) return;
   auto path = c.labels.find(kLogPathLabel);
   if (path == c.labels.end() || path->second.empty()) return;
-  if (absl::Status s = logs_->Start(c.id, path->second, c.tty); !s.ok()) {
+  // Never started: no output, no file.
+  if (!c.state.running && c.state.status == "created") return;
+  logs::DockerLogSource source;
+  source.log_path = c.log_path;
+  source.running = c.state.running;
+  if (absl::Status s = logs_->Start(c.id, path->second, c.tty, source);
+      !s.ok()) {
     LOG(WARNING) << "container " << c.id << ": no CRI log: " << s;
   }
 }

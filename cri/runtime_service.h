@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,8 +78,13 @@ class RuntimeService {
                             const v1::UpdatePodSandboxResourcesRequest& req);
 
   // After a (re)start of the shim: resumes copying the output of every
-  // running container into its CRI log file, where each file ends.
-  absl::Status ResumeLogCopies(const CallContext& ctx);
+  // container into its CRI log file, where each file ends (a stopped
+  // one's copy ends once what it wrote meanwhile is copied). Containers
+  // in `done` are skipped and those handled are added, so a caller can
+  // call again after a failure: the status says how many containers
+  // could not be inspected (docker busy), to be tried again.
+  absl::Status ResumeLogCopies(const CallContext& ctx,
+                               std::set<std::string>* done = nullptr);
 
   // Containers (container_*.cc).
   absl::StatusOr<v1::CreateContainerResponse> CreateContainer(

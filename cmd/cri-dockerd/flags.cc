@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -31,6 +32,25 @@ absl::Status BadValue(const char* flag, const std::string& value,
                       const std::string& why) {
   return absl::InvalidArgumentError(absl::StrCat(
       "invalid value \"", value, "\" for flag --", flag, ": ", why));
+}
+
+// Docker's size syntax (go-units RAMInBytes): "10m", "1.5g", "512 KiB",
+// "100" (bytes); positive.
+bool IsDockerSize(absl::string_view v) {
+  size_t i = 0;
+  bool nonzero = false, digits = false;
+  while (i < v.size() && (absl::ascii_isdigit(v[i]) || v[i] == '.')) {
+    if (v[i] == '.' && !digits) return false;
+    digits = digits || v[i] != '.';
+    nonzero = nonzero || (v[i] >= '1' && v[i] <= '9');
+    ++i;
+  }
+  if (!digits || !nonzero || v[i - 1] == '.') return false;
+  if (i < v.size() && v[i] == ' ') ++i;
+  if (i < v.size() && absl::StrContains("kKmMgGtTpP", v[i])) ++i;
+  if (i < v.size() && (v[i] == 'i' || v[i] == 'I')) ++i;
+  if (i < v.size() && (v[i] == 'b' || v[i] == 'B')) ++i;
+  return i == v.size();
 }
 
 #define CRID_STRING_FLAG(flag, field, help)    \
@@ -181,6 +201,34 @@ const std::vector<FlagSpec>& Specs() {
                  return absl::OkStatus();
                },
                [](const Flags& f) { return f.metrics_bind_addr; }},
+      FlagSpec{"docker-log-max-size", Kind::kString,
+               "Docker's json-file log of each container is rotated at this "
+               "size (docker's max-size: 10m, 512k, 1g); the CRI log is "
+               "copied from it.",
+               [](Flags& f, const std::string& v) {
+                 if (!IsDockerSize(v)) {
+                   return BadValue("docker-log-max-size", v,
+                                   "want a positive size such as 10m or 512k");
+                 }
+                 f.docker_log_max_size = v;
+                 return absl::OkStatus();
+               },
+               [](const Flags& f) { return f.docker_log_max_size; }},
+      FlagSpec{
+          "docker-log-max-file", Kind::kInt32,
+          "How many json-file logs docker keeps per container (docker's "
+          "max-file); at least 2, so that the copy into the CRI log "
+          "can finish a file docker rotated.",
+          [](Flags& f, const std::string& v) {
+            int n = 0;
+            if (!absl::SimpleAtoi(v, &n) || n < 2) {
+              return BadValue("docker-log-max-file", v,
+                              "want an integer of at least 2");
+            }
+            f.docker_log_max_file = n;
+            return absl::OkStatus();
+          },
+          [](const Flags& f) { return std::to_string(f.docker_log_max_file); }},
       FlagSpec{"log-level", Kind::kString,
                "Log level: trace, debug, info, warn, error (fatal and panic "
                "are accepted as error).",

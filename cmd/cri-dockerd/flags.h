@@ -30,6 +30,10 @@ struct Flags {
   std::string runtime_cgroups;
   // "IP:port" of the Prometheus /metrics endpoint; empty: not served.
   std::string metrics_bind_addr;
+  // LogConfig of every CRI container: json-file with these max-size and
+  // max-file, so docker's own copy of the output stays bounded.
+  std::string docker_log_max_size = "10m";
+  int docker_log_max_file = 2;
   std::string log_level = "info";
   bool version = false;
   bool buildinfo = false;

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "cri/grpc_services.h"
 #include "cri/image/image_service.h"
 #include "cri/image/registry_credentials.h"
+#include "cri/logs/background_retry.h"
 #include "cri/logs/container_log_manager.h"
 #include "cri/network/network_plugin.h"
 #include "cri/runtime_service.h"
@@ -60,6 +62,8 @@ RuntimeOptions MakeRuntimeOptions(const Flags& flags) {
     options.request_timeout = flags.runtime_request_timeout;
   }
   options.image_pull_progress_deadline = flags.image_pull_progress_deadline;
+  options.docker_log_max_size = flags.docker_log_max_size;
+  options.docker_log_max_file = flags.docker_log_max_file;
   return options;
 }
 
@@ -182,14 +186,24 @@ int Run(int argc, char** argv) {
                       image::RegistryCredentials::LoadFromDisk(
                           image::RegistryCredentials::DefaultSearchDirs()));
   store::CheckpointStore checkpoints(flags.cri_dockerd_root_directory);
-  logs::ContainerLogManager container_logs(docker->get());
+  logs::LogManagerOptions log_options;
+  // Docker's json-file logs are on this machine when docker is.
+  if (auto endpoint = docker::ParseEndpoint(flags.docker_endpoint);
+      endpoint.ok() && endpoint->kind == docker::Endpoint::Kind::kUnix) {
+    log_options.tail_local_files = true;
+  }
+  logs::ContainerLogManager container_logs(docker->get(), log_options);
   RuntimeService runtime(docker->get(), network->get(), &images, &checkpoints,
                          MakeRuntimeOptions(flags), &container_logs);
-  if (absl::Status s = runtime.ResumeLogCopies(
-          CallContext::WithTimeout(kStartupProbeTimeout));
-      !s.ok()) {
-    LOG(WARNING) << "cannot resume container log copies yet: " << s;
-  }
+  // Until every container's copy resumed, however long docker is busy;
+  // destroyed before `runtime`.
+  std::set<std::string> resumed_log_copies;
+  logs::BackgroundRetry resume_log_copies(
+      "resuming container log copies",
+      [&runtime, &resumed_log_copies](absl::Time deadline) {
+        return runtime.ResumeLogCopies(CallContext::WithDeadline(deadline),
+                                       &resumed_log_copies);
+      });
   DockerStreamingRuntime streaming_runtime(docker->get());
   streaming::StreamingServerOptions streaming_options;
   streaming_options.bind_address = flags.streaming_bind_addr;

@@ -21,6 +21,11 @@ struct RuntimeOptions {
   // Bound on the liveness ping behind Status, so RuntimeReady turns false
   // promptly when dockerd stops answering.
   absl::Duration status_ping_timeout = absl::Seconds(1);
+  // Docker's log of each CRI container: json-file rotated at this size
+  // (docker's max-size syntax), this many files kept (at least 2).
+  // (--docker-log-max-size, --docker-log-max-file.)
+  std::string docker_log_max_size = "10m";
+  int docker_log_max_file = 2;
 };
 
 }  // namespace cri_dockerd

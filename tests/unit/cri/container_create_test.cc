@@ -31,6 +31,11 @@ TEST_F(ContainerTest, CreateTranslatesTheConfig) {
   EXPECT_EQ(c->cgroup_parent, "/kubepods/podx");
   EXPECT_EQ(c->oom_score_adj, 500);
   EXPECT_EQ(c->runtime, "kata") << "the sandbox's runtime";
+  // Docker's own copy of the output: json-file, bounded by the defaults
+  // of --docker-log-max-size and --docker-log-max-file.
+  EXPECT_EQ(c->log_driver, "json-file");
+  EXPECT_EQ(c->log_options, (std::map<std::string, std::string>{
+                                {"max-file", "2"}, {"max-size", "10m"}}));
 }
 
 TEST_F(ContainerTest, NoCommandKeepsTheImageDefaults) {

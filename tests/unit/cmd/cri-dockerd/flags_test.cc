@@ -110,6 +110,14 @@ TEST(FlagsTest, BadInputNamesTheFlag) {
       {{"--metrics-bind-addr", "localhost:9101"}, "--metrics-bind-addr"},
       {{"--metrics-bind-addr=127.0.0.1:0"}, "--metrics-bind-addr"},
       {{"--metrics-bind-addr=127.0.0.1:99999"}, "--metrics-bind-addr"},
+      {{"--docker-log-max-size=0"}, "--docker-log-max-size"},
+      {{"--docker-log-max-size=ten"}, "--docker-log-max-size"},
+      {{"--docker-log-max-size=10x"}, "--docker-log-max-size"},
+      {{"--docker-log-max-size="}, "--docker-log-max-size"},
+      {{"--docker-log-max-size=-1"}, "--docker-log-max-size"},
+      {{"--docker-log-max-file=1"}, "--docker-log-max-file"},
+      {{"--docker-log-max-file", "0"}, "--docker-log-max-file"},
+      {{"--docker-log-max-file=two"}, "--docker-log-max-file"},
       {{"serve"}, "serve"},
       {{"-version"}, "-version"},
       {{"--"}, "--"},
@@ -135,6 +143,18 @@ TEST(FlagsTest, MetricsBindAddrIsOffByDefaultAndTakesIpPort) {
   EXPECT_EQ(ParseFlags({"--metrics-bind-addr="})->metrics_bind_addr, "");
 }
 
+TEST(FlagsTest, DockerLogLimitsDefaultAndTakeDockerSyntax) {
+  EXPECT_EQ(ParseFlags({})->docker_log_max_size, "10m");
+  EXPECT_EQ(ParseFlags({})->docker_log_max_file, 2);
+  for (const char* size :
+       {"512k", "10m", "1g", "1.5g", "100", "20MB", "8KiB"}) {
+    absl::StatusOr<Flags> f = ParseFlags({"--docker-log-max-size", size});
+    ASSERT_TRUE(f.ok()) << size << ": " << f.status();
+    EXPECT_EQ(f->docker_log_max_size, size);
+  }
+  EXPECT_EQ(ParseFlags({"--docker-log-max-file=5"})->docker_log_max_file, 5);
+}
+
 TEST(FlagsTest, UsageListsEveryFlagWithDefaults) {
   const std::string usage = Usage();
   for (const char* name : {"--container-runtime-endpoint",
@@ -154,6 +174,8 @@ TEST(FlagsTest, UsageListsEveryFlagWithDefaults) {
                            "--streaming-bind-addr",
                            "--runtime-cgroups",
                            "--metrics-bind-addr string",
+                           "--docker-log-max-size string",
+                           "--docker-log-max-file int32",
                            "--log-level",
                            "--version",
                            "--buildinfo",
@@ -161,6 +183,8 @@ TEST(FlagsTest, UsageListsEveryFlagWithDefaults) {
     EXPECT_NE(usage.find(name), std::string::npos) << name;
   }
   EXPECT_NE(usage.find("(default 1m0s)"), std::string::npos);
+  EXPECT_NE(usage.find("(default \"10m\")"), std::string::npos);
+  EXPECT_NE(usage.find("max-file); at least 2"), std::string::npos);
   EXPECT_NE(usage.find("(default \"registry.k8s.io/pause:3.10\")"),
             std::string::npos);
 }
