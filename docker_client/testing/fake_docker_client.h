@@ -137,9 +137,13 @@ class FakeDockerClient : public DockerClient {
   // it starts one), StopContainer "kill" (with "signal" 15), "die" (with
   // "exitCode") then "stop" (when it stops one), RemoveContainer "destroy"
   // (after "kill" with signal 9 and "die" when it forces a running one
-  // away); Type "container", the
+  // away), UpdateContainerResources "update"; Type "container", the
   // ID as actor, the container's labels plus "name" and "image" as
-  // attributes, time_nano strictly increasing. StreamEvents hands over
+  // attributes, time_nano strictly increasing. The image calls log Type
+  // "image" events: RemoveImage "untag" per reference removed and "delete"
+  // when the image goes (the image ID as actor), a successful PullImage
+  // "pull" (the "image:tag" pulled as actor). SetContainerState and
+  // AddImage log nothing (EmitEvent can). StreamEvents hands over
   // the logged events stamped at or after options.since (inclusive, like
   // docker; InfinitePast: none of the past), then new ones as they are
   // logged, keeping those that match the "type", "event" and "label"
@@ -150,11 +154,20 @@ class FakeDockerClient : public DockerClient {
                             absl::Time deadline) override;
   // Logs `event` as if docker had (time_nano 0: stamped now).
   void EmitEvent(Event event);
+  // Logs container event `action` for the stored container `id` (ID, name
+  // or prefix) with the attributes its calls' events have (labels, "name",
+  // "image", plus `extra`), as docker does for a change someone else made
+  // (pair it with SetContainerState); ignored for an unknown container.
+  void EmitContainerEvent(const std::string& id, const std::string& action,
+                          const std::map<std::string, std::string>& extra = {});
   // Makes every StreamEvents running now fail with `status` after
   // delivering what it has, as when dockerd goes away mid-stream.
   void BreakEventStreams(absl::Status status);
   // Forgets the logged events, as a restarted dockerd has none.
   void ClearEventHistory();
+  // While held, StreamEvents delivers nothing (events are still logged and
+  // follow once released), as when dockerd is slow to send them.
+  void HoldEvents(bool hold);
   // StreamEvents calls in call order, without the callbacks.
   std::vector<EventStreamOptions> EventStreamCalls() const;
   // StreamEvents calls running right now.
@@ -388,6 +401,10 @@ class FakeDockerClient : public DockerClient {
       const FakeContainer& c, const std::string& action,
       const std::map<std::string, std::string>& extra = {})
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Logs an image event: `actor` is the image ID, or the reference for
+  // "pull", as in docker.
+  void LogImageEventLocked(const std::string& action, const std::string& actor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LogEventLocked(Event event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
@@ -425,6 +442,7 @@ class FakeDockerClient : public DockerClient {
   int64_t last_event_nano_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<EventStreamOptions> event_stream_calls_ ABSL_GUARDED_BY(mu_);
   int active_event_streams_ ABSL_GUARDED_BY(mu_) = 0;
+  bool events_held_ ABSL_GUARDED_BY(mu_) = false;
   int64_t event_break_generation_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status event_break_status_ ABSL_GUARDED_BY(mu_);
 

@@ -192,6 +192,7 @@ absl::Status FakeDockerClient::UpdateContainerResources(
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(const std::string id, ResolveContainerLocked(ref));
   containers_[id].updated = resources;
+  LogContainerEventLocked(containers_[id], "update");
   return absl::OkStatus();
 }
 

@@ -65,9 +65,29 @@ void FakeDockerClient::LogContainerEventLocked(
   LogEventLocked(std::move(e));
 }
 
+void FakeDockerClient::LogImageEventLocked(const std::string& action,
+                                           const std::string& actor) {
+  Event e;
+  e.type = "image";
+  e.action = action;
+  e.id = actor;
+  e.attributes["name"] = actor;
+  LogEventLocked(std::move(e));
+}
+
 void FakeDockerClient::EmitEvent(Event event) {
   absl::MutexLock lock(&mu_);
   LogEventLocked(std::move(event));
+}
+
+void FakeDockerClient::EmitContainerEvent(
+    const std::string& id, const std::string& action,
+    const std::map<std::string, std::string>& extra) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::string> resolved = ResolveContainerLocked(id);
+  if (resolved.ok()) {
+    LogContainerEventLocked(containers_.at(*resolved), action, extra);
+  }
 }
 
 void FakeDockerClient::BreakEventStreams(absl::Status status) {
@@ -79,6 +99,11 @@ void FakeDockerClient::BreakEventStreams(absl::Status status) {
 void FakeDockerClient::ClearEventHistory() {
   absl::MutexLock lock(&mu_);
   events_.clear();
+}
+
+void FakeDockerClient::HoldEvents(bool hold) {
+  absl::MutexLock lock(&mu_);
+  events_held_ = hold;
 }
 
 std::vector<EventStreamOptions> FakeDockerClient::EventStreamCalls() const {
@@ -129,11 +154,12 @@ absl::Status FakeDockerClient::StreamEvents(const EventStreamOptions& options,
     {
       absl::MutexLock lock(&mu_);
       for (const LoggedEvent& logged : events_) {
+        if (events_held_) break;
         if (logged.seq < next_seq) continue;
         next_seq = logged.seq + 1;
         if (Matches(options, logged.event)) batch.push_back(logged.event);
       }
-      next_seq = std::max(next_seq, event_seq_ + 1);
+      if (!events_held_) next_seq = std::max(next_seq, event_seq_ + 1);
       if (event_break_generation_ != generation) {
         broken = true;
         result = event_break_status_;

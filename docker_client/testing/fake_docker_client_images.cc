@@ -250,6 +250,7 @@ absl::Status FakeDockerClient::PullImage(const PullOptions& options,
   if (pull.result.ok() && pull.image.has_value()) {
     absl::MutexLock lock(&mu_);
     AddImageLocked(*std::move(pull.image));
+    LogImageEventLocked("pull", key);
   }
   return pull.result;
 }
@@ -277,6 +278,7 @@ absl::StatusOr<RemovedImage> FakeDockerClient::RemoveImage(
     std::erase(image.repo_tags, ref);
     std::erase(image.repo_digests, ref);
     removed.untagged.push_back(ref);
+    LogImageEventLocked("untag", *id);
     if (!image.repo_tags.empty() || !image.repo_digests.empty()) {
       return removed;
     }
@@ -290,9 +292,13 @@ absl::StatusOr<RemovedImage> FakeDockerClient::RemoveImage(
     for (const auto* refs : {&image.repo_tags, &image.repo_digests}) {
       removed.untagged.insert(removed.untagged.end(), refs->begin(),
                               refs->end());
+      for (size_t i = 0; i < refs->size(); ++i) {
+        LogImageEventLocked("untag", *id);
+      }
     }
   }
   removed.deleted.push_back(*id);
+  LogImageEventLocked("delete", *id);
   images_in_use_.erase(*id);
   images_.erase(*id);
   return removed;
