@@ -18,30 +18,59 @@ namespace {
 // resynchronisation.
 constexpr absl::Duration kRetryResync = absl::Seconds(1);
 
+// What the one watch asks docker for: the lifecycle actions CRI events
+// report, what else makes a copy of a container's inspect stale (the
+// container view), and what changes an image's tags or a container's
+// networks. Not filtered by label, since image and network events carry
+// none: the shim's containers are picked out here (IsLifecycleEvent) and
+// by the listener.
+void SetWatchFilters(docker::EventStreamOptions* stream) {
+  stream->filters["type"] = {"container", "image", "network"};
+  stream->filters["event"] = {
+      // container
+      "create", "start", "die", "destroy", "rename", "update", "pause",
+      "unpause", "oom", "kill", "stop",
+      // image
+      "delete", "import", "load", "pull", "tag", "untag",
+      // network
+      "connect", "disconnect"};
+}
+
+// An event the dispatcher may turn into a CRI event.
+bool IsLifecycleEvent(const docker::Event& e) {
+  return e.type == "container" && CriEventType(e.action).has_value() &&
+         e.attributes.count(kContainerTypeLabel) != 0;
+}
+
 }  // namespace
 
 ContainerEventSource::ContainerEventSource(docker::DockerClient* docker,
                                            EventDescriber describe,
-                                           EventSourceOptions options)
+                                           EventSourceOptions options,
+                                           DockerWatchListener* listener)
     : docker_(docker),
       describe_(std::move(describe)),
       options_(options),
+      listener_(listener),
       broadcaster_(options.subscriber_queue_limit) {}
 
 ContainerEventSource::~ContainerEventSource() { Stop(); }
+
+void ContainerEventSource::Start() {
+  absl::MutexLock lock(&mu_);
+  if (started_ || stopping_) return;
+  started_ = true;
+  started_at_ = absl::Now();
+  LOG(INFO) << "watching docker events";
+  reader_ = std::thread([this] { ReadLoop(); });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
+}
 
 std::unique_ptr<EventBroadcaster::Subscription>
 ContainerEventSource::Subscribe() {
   std::unique_ptr<EventBroadcaster::Subscription> sub =
       broadcaster_.Subscribe();
-  absl::MutexLock lock(&mu_);
-  if (!started_ && !stopping_) {
-    started_ = true;
-    started_at_ = absl::Now();
-    LOG(INFO) << "watching docker events for GetContainerEvents";
-    reader_ = std::thread([this] { ReadLoop(); });
-    dispatcher_ = std::thread([this] { DispatchLoop(); });
-  }
+  Start();
   return sub;
 }
 
@@ -80,6 +109,7 @@ absl::Status ContainerEventSource::ReadOnce(absl::Time* resume_from) {
       !s.ok()) {
     return s;
   }
+  if (listener_ != nullptr) listener_->OnWatchConnecting();
   // Queued before the stream's events: the listing happens after the
   // stream is (about to be) open, so nothing falls between the two.
   Item resync;
@@ -87,11 +117,11 @@ absl::Status ContainerEventSource::ReadOnce(absl::Time* resume_from) {
   Enqueue(std::move(resync));
   docker::EventStreamOptions stream;
   stream.since = *resume_from;
-  stream.filters["type"] = {"container"};
-  stream.filters["event"] = {"create", "start", "die", "destroy"};
-  stream.filters["label"] = {kContainerTypeLabel};
+  SetWatchFilters(&stream);
   stream.on_event = [&](const docker::Event& e) {
     if (e.time_nano > 0) *resume_from = absl::FromUnixNanos(e.time_nano);
+    if (listener_ != nullptr) listener_->OnDockerEvent(e);
+    if (!IsLifecycleEvent(e)) return;
     Item item;
     item.event = e;
     Enqueue(std::move(item));
@@ -101,6 +131,7 @@ absl::Status ContainerEventSource::ReadOnce(absl::Time* resume_from) {
   };
   absl::Status s = docker_->StreamEvents(stream, absl::InfiniteFuture());
   if (s.ok()) s = absl::UnavailableError("docker ended the event stream");
+  if (listener_ != nullptr) listener_->OnWatchDisconnected(s);
   return s;
 }
 

@@ -1,6 +1,7 @@
-// The source of CRI container events (GetContainerEvents): one watch of
-// docker's event stream, shared by every subscriber, turned into CRI
-// events for the shim's containers and pod sandboxes and fanned out.
+// The daemon's one watch of docker's event stream: turned into CRI events
+// for the shim's containers and pod sandboxes and fanned out to every
+// GetContainerEvents subscriber, and handed raw to a DockerWatchListener
+// (the in-memory container view).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cri/events/container_state_tracker.h"
+#include "cri/events/docker_watch_listener.h"
 #include "cri/events/event_broadcaster.h"
 #include "docker_client/docker_client.h"
 #include "proto/cri_api.h"
@@ -38,11 +40,14 @@ using EventDescriber =
     std::function<v1::ContainerEventResponse(const ContainerChange&)>;
 
 // How it works:
-//  - The first Subscribe() starts two threads; they run until Stop().
-//    The reader keeps one GET /events (type=container, the four lifecycle
-//    actions, label io.kubernetes.docker.type) open and queues what it
-//    reads, so docker (which drops events for a client that does not
-//    read) is never kept waiting. The dispatcher maps each event through
+//  - Start() (or the first Subscribe()) starts two threads; they run until
+//    Stop(). The reader keeps one GET /events open (container, image and
+//    network events; the actions DockerWatchListener lists), hands each
+//    event to the listener and queues the shim's container lifecycle
+//    events (create, start, die, destroy of containers labelled
+//    io.kubernetes.docker.type), so docker (which drops events for a
+//    client that does not read) is never kept waiting. The dispatcher maps
+//    each event through
 //    a ContainerStateTracker, describes it once and publishes it to every
 //    subscriber's bounded queue (EventBroadcaster).
 //  - When the stream fails (dockerd stopped or restarted), the reader
@@ -60,16 +65,21 @@ using EventDescriber =
 //    subscribers get events from the moment they subscribe.
 class ContainerEventSource {
  public:
-  // `docker` must outlive this object.
+  // `docker` and `listener` (may be null) must outlive this object.
   ContainerEventSource(docker::DockerClient* docker, EventDescriber describe,
-                       EventSourceOptions options = {});
+                       EventSourceOptions options = {},
+                       DockerWatchListener* listener = nullptr);
   ~ContainerEventSource();  // Stop()
   ContainerEventSource(const ContainerEventSource&) = delete;
   ContainerEventSource& operator=(const ContainerEventSource&) = delete;
 
+  // Starts watching docker (at daemon start, so the listener is fed
+  // whether or not anyone subscribes). Idempotent; nothing after Stop().
+  void Start();
+
   // Joins the fan-out (see EventBroadcaster::Subscription::Next); starts
-  // watching docker on first use. After Stop() the subscription reads as
-  // closed.
+  // watching docker if Start() was not called. After Stop() the
+  // subscription reads as closed.
   std::unique_ptr<EventBroadcaster::Subscription> Subscribe();
 
   // Ends every subscription and stops watching docker (joins the
@@ -99,12 +109,13 @@ class ContainerEventSource {
   docker::DockerClient* const docker_;
   const EventDescriber describe_;
   const EventSourceOptions options_;
+  DockerWatchListener* const listener_;  // may be null
   EventBroadcaster broadcaster_;
 
   mutable absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // When the first subscriber arrived (set once, before the threads).
+  // When the watch started (set once, before the threads).
   absl::Time started_at_ = absl::InfinitePast();
   std::deque<Item> backlog_ ABSL_GUARDED_BY(mu_);
   std::thread reader_;      // set once under mu_, joined by Stop()

@@ -63,7 +63,7 @@ class ContainerStateTracker {
   // The first listing: records the states of containers not known yet
   // without reporting them, as provisional. A provisional state is what the
   // listing happened to see, which may already include changes made at or after
-  // `since_nano` (when the first subscriber arrived): an event stamped then or
+  // `since_nano` (when the watch started): an event stamped then or
   // later for such a container is reported as if its container were new.
   void Baseline(const std::vector<docker::ContainerSummary>& containers,
                 int64_t since_nano);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
@@ -144,12 +145,14 @@ TEST_F(ContainerEventSourceTest, DeliversLifecycleOfShimContainersOnly) {
                                   {id, v1::CONTAINER_DELETED_EVENT}};
   EXPECT_EQ(Take(*sub, 4), want);
   EXPECT_EQ(Take(*second, 4, absl::ZeroDuration()), want);
-  // One docker watch, asking docker to filter.
+  // One docker watch, asking docker to filter by type and action (not by
+  // label: image and network events carry none).
   std::vector<docker::EventStreamOptions> calls = docker_.EventStreamCalls();
   ASSERT_EQ(calls.size(), 1u);
-  EXPECT_EQ(calls[0].filters["type"], std::vector<std::string>{"container"});
-  EXPECT_EQ(calls[0].filters["label"],
-            std::vector<std::string>{"io.kubernetes.docker.type"});
+  EXPECT_EQ(calls[0].filters["type"],
+            (std::vector<std::string>{"container", "image", "network"}));
+  EXPECT_EQ(calls[0].filters.count("label"), 0u);
+  EXPECT_FALSE(calls[0].filters["event"].empty());
 }
 
 TEST_F(ContainerEventSourceTest, ExistingContainersAreNotReplayed) {
@@ -234,9 +237,81 @@ TEST_F(ContainerEventSourceTest, StopEndsSubscriptionsAndTheWatch) {
             absl::StatusCode::kCancelled);
 }
 
-TEST_F(ContainerEventSourceTest, NoWatchWithoutSubscribers) {
+TEST_F(ContainerEventSourceTest, NoWatchWithoutSubscribersOrStart) {
   absl::SleepFor(absl::Milliseconds(50));
   EXPECT_EQ(docker_.EventStreamCalls().size(), 0u);
+}
+
+// Records what the watch tells its listener.
+class RecordingListener : public DockerWatchListener {
+ public:
+  void OnWatchConnecting() override { Add("connecting"); }
+  void OnDockerEvent(const docker::Event& e) override {
+    Add(e.type + ":" + e.action);
+  }
+  void OnWatchDisconnected(const absl::Status& s) override {
+    Add(absl::StrCat("disconnected:", absl::StatusCodeToString(s.code())));
+  }
+  std::vector<std::string> Seen() const {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+  bool Has(const std::string& what) const {
+    std::vector<std::string> seen = Seen();
+    return std::find(seen.begin(), seen.end(), what) != seen.end();
+  }
+
+ private:
+  void Add(std::string what) {
+    absl::MutexLock lock(&mu_);
+    seen_.push_back(std::move(what));
+  }
+  mutable absl::Mutex mu_;
+  std::vector<std::string> seen_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(ContainerEventSourceListenerTest,
+     StartFeedsTheListenerWithoutSubscribers) {
+  FakeDockerClient docker;
+  docker::ImageInspect image;
+  image.id = kImage;
+  image.repo_tags = {"busybox:latest"};
+  docker.AddImage(image);
+  RecordingListener listener;
+  EventSourceOptions options;
+  options.min_backoff = absl::Milliseconds(10);
+  options.max_backoff = absl::Milliseconds(50);
+  ContainerEventSource source(
+      &docker,
+      [](const ContainerChange&) { return v1::ContainerEventResponse(); },
+      options, &listener);
+  source.Start();
+  ASSERT_TRUE(testing_util::PollUntil(
+      [&] { return docker.ActiveEventStreams() == 1; }));
+  docker::ContainerCreateConfig config;
+  config.name = "someone_elses";  // no label: the listener sees it anyway
+  config.image = "busybox:latest";
+  ASSERT_TRUE(
+      docker.CreateContainer(config, absl::Now() + absl::Seconds(5)).ok());
+  ASSERT_TRUE(docker
+                  .RemoveImage("busybox:latest", /*force=*/true,
+                               absl::Now() + absl::Seconds(5))
+                  .ok());
+  ASSERT_TRUE(
+      testing_util::PollUntil([&] { return listener.Has("image:untag"); }));
+  EXPECT_TRUE(listener.Has("container:create"));
+
+  docker.BreakEventStreams(absl::UnavailableError("connection reset"));
+  ASSERT_TRUE(testing_util::PollUntil(
+      [&] { return docker.EventStreamCalls().size() == 2; }));
+  source.Stop();
+  const std::vector<std::string> seen = listener.Seen();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front(), "connecting");
+  EXPECT_EQ(seen.back(), "disconnected:CANCELLED");
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "connecting"), 2);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "disconnected:UNAVAILABLE"),
+            1);
 }
 
 }  // namespace
