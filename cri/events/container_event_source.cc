@@ -1,6 +1,7 @@
 #include "cri/events/container_event_source.h"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -25,15 +26,13 @@ constexpr absl::Duration kRetryResync = absl::Seconds(1);
 // none: the shim's containers are picked out here (IsLifecycleEvent) and
 // by the listener.
 void SetWatchFilters(docker::EventStreamOptions* stream) {
+  // Container actions, then image ones, then network ones.
+  static constexpr const char* kActions[] = {
+      "create", "start",   "die",   "destroy", "rename",    "update",
+      "pause",  "unpause", "oom",   "delete",  "import",    "load",
+      "pull",   "tag",     "untag", "connect", "disconnect"};
   stream->filters["type"] = {"container", "image", "network"};
-  stream->filters["event"] = {
-      // container
-      "create", "start", "die", "destroy", "rename", "update", "pause",
-      "unpause", "oom", "kill", "stop",
-      // image
-      "delete", "import", "load", "pull", "tag", "untag",
-      // network
-      "connect", "disconnect"};
+  stream->filters["event"] = {std::begin(kActions), std::end(kActions)};
 }
 
 // An event the dispatcher may turn into a CRI event.

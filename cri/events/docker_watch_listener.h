@@ -26,10 +26,10 @@ class DockerWatchListener {
 
   // One event read from the stream, in docker's order, before the watch
   // does anything else with it. The stream carries container events
-  // (create, start, die, destroy, rename, update, pause, unpause, oom, kill,
-  // stop), image events (delete, import, load, pull, tag, untag) and
-  // network connect/disconnect, of every container: the listener picks
-  // what concerns it.
+  // (create, start, die, destroy, rename, update, pause, unpause, oom; a
+  // kill or stop that changes anything is followed by die), image events
+  // (delete, import, load, pull, tag, untag) and network connect and
+  // disconnect, of every container: the listener picks what concerns it.
   virtual void OnDockerEvent(const docker::Event& event) = 0;
 
   // The stream ended (dockerd stopped or restarted, the connection broke,
