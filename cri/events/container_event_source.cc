@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "cri/convert/naming.h"
+#include "cri/events/docker_watch_listener.h"
 
 namespace cri_dockerd::events {
 namespace {

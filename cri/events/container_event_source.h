@@ -14,12 +14,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cri/events/container_state_tracker.h"
-#include "cri/events/docker_watch_listener.h"
 #include "cri/events/event_broadcaster.h"
 #include "docker_client/docker_client.h"
 #include "proto/cri_api.h"
 
 namespace cri_dockerd::events {
+
+class DockerWatchListener;
 
 struct EventSourceOptions {
   // Undelivered events one subscriber may have before it is dropped.

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "cri/events/docker_watch_listener.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
 #include "tests/poll_until.h"
