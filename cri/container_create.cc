@@ -144,6 +144,7 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
                      " is already in use: ", id.status().message()));
   }
   if (!id.ok()) return id.status();
+  ContainerChanged(*id);
   LOG(INFO) << "created container " << *id << " (" << c.name << ") in pod "
             << sandbox.id;
   v1::CreateContainerResponse resp;

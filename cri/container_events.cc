@@ -105,6 +105,8 @@ absl::Status RuntimeService::GetContainerEvents(
   }
 }
 
+void RuntimeService::StartDockerWatch() { events_->Start(); }
+
 void RuntimeService::StopContainerEvents() { events_->Stop(); }
 
 }  // namespace cri_dockerd

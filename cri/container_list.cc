@@ -1,10 +1,11 @@
 // ListContainers / StreamContainers: docker's containers labelled as CRI
-// containers, filtered by ID (full or prefix), state, pod sandbox and
-// labels. Read-only.
+// containers (as the container view holds them), filtered by ID (full or
+// prefix), state, pod sandbox and labels. Read-only.
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "cri/base/stream_batches.h"
+#include "cri/container_view/container_view.h"
 #include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
 
@@ -39,10 +40,11 @@ absl::StatusOr<std::vector<v1::Container>> RuntimeService::ListCriContainers(
     list.filters["label"].push_back(
         absl::StrCat(kSandboxIdLabel, "=", sandbox->id));
   }
-  ASSIGN_OR_RETURN(std::vector<docker::ContainerSummary> containers,
-                   docker_->ListContainers(list, DockerDeadline(ctx)));
+  ASSIGN_OR_RETURN(std::vector<container_view::SummaryPtr> containers,
+                   view_->ListContainers(list, DockerDeadline(ctx)));
   std::vector<v1::Container> out;
-  for (const docker::ContainerSummary& s : containers) {
+  for (const container_view::SummaryPtr& listed : containers) {
+    const docker::ContainerSummary& s = *listed;
     if (!filter.id().empty() && !absl::StartsWith(s.id, filter.id())) continue;
     const v1::ContainerState state = StateOf(s.state);
     if (filter.has_state() && filter.state().state() != state) continue;

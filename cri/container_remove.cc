@@ -23,6 +23,7 @@ absl::StatusOr<v1::RemoveContainerResponse> RuntimeService::RemoveContainer(
   absl::Status s =
       docker_->RemoveContainer(c->id, /*force=*/true,
                                /*remove_volumes=*/true, DockerDeadline(ctx));
+  ContainerChanged(c->id);
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   auto path = c->labels.find(kLogPathLabel);
   if (path != c->labels.end() && !path->second.empty() &&

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -17,6 +18,7 @@ absl::StatusOr<v1::StartContainerResponse> RuntimeService::StartContainer(
     const CallContext& ctx, const v1::StartContainerRequest& req) {
   ASSIGN_OR_RETURN(docker::ContainerInspect c,
                    FindContainer(ctx, req.container_id()));
+  absl::Cleanup tell_view = [&] { ContainerChanged(c.id); };
   if (absl::Status s = docker_->StartContainer(c.id, DockerDeadline(ctx));
       !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("starting container ", c.name,

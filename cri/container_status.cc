@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "cri/container_view/container_view.h"
 #include "cri/convert/naming.h"
 #include "cri/logs/container_log_manager.h"
 #include "cri/runtime_service.h"
@@ -120,13 +121,15 @@ absl::StatusOr<v1::ContainerStatusResponse> RuntimeService::ContainerStatus(
   st->mutable_image()->set_image(c.config_image);
   st->set_image_id(c.image);
   st->set_image_ref(c.image);
-  absl::StatusOr<docker::ImageInspect> image =
-      docker_->InspectImage(c.image, DockerDeadline(ctx));
+  absl::StatusOr<container_view::ImagePtr> image =
+      view_->InspectImage(c.image, DockerDeadline(ctx));
   if (image.ok()) {
-    if (!image->repo_tags.empty()) {
-      st->mutable_image()->set_image(image->repo_tags[0]);
+    if (!(*image)->repo_tags.empty()) {
+      st->mutable_image()->set_image((*image)->repo_tags[0]);
     }
-    if (!image->repo_digests.empty()) st->set_image_ref(image->repo_digests[0]);
+    if (!(*image)->repo_digests.empty()) {
+      st->set_image_ref((*image)->repo_digests[0]);
+    }
   }
   for (const docker::MountPoint& m : c.mounts) {
     v1::Mount* mount = st->add_mounts();
@@ -151,7 +154,7 @@ absl::StatusOr<v1::ContainerStatusResponse> RuntimeService::ContainerStatus(
       *st->mutable_user()->mutable_linux() = std::move(user);
     }
   }
-  if (req.verbose()) (*resp.mutable_info())["info"] = c.raw_json;
+  if (req.verbose()) (*resp.mutable_info())["info"] = VerboseInfo(ctx, c);
   return resp;
 }
 

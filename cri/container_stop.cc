@@ -26,6 +26,7 @@ absl::StatusOr<v1::StopContainerResponse> RuntimeService::StopContainer(
   const absl::Time deadline =
       std::max(ctx.deadline, absl::Now() + grace + kStopSlack);
   absl::Status s = docker_->StopContainer(c.id, grace, deadline);
+  ContainerChanged(c.id);
   if (!s.ok() && !absl::IsNotFound(s)) return s;
   LOG(INFO) << "stopped container " << c.id << " (" << c.name << ")";
   return v1::StopContainerResponse();

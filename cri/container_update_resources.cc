@@ -23,8 +23,10 @@ RuntimeService::UpdateContainerResources(
     LOG(INFO) << "container " << c.id << ": docker cannot apply "
               << absl::StrJoin(ignored, ", ");
   }
-  RETURN_IF_ERROR(
-      docker_->UpdateContainerResources(c.id, resources, DockerDeadline(ctx)));
+  absl::Status updated =
+      docker_->UpdateContainerResources(c.id, resources, DockerDeadline(ctx));
+  ContainerChanged(c.id);
+  RETURN_IF_ERROR(updated);
   LOG(INFO) << "updated resources of container " << c.id;
   return v1::UpdateContainerResourcesResponse();
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "cri/container_view/container_view.h"
 #include "cri/convert/naming.h"
 #include "cri/docker_streaming/exec_reaper.h"
 
@@ -41,12 +42,13 @@ RuntimeService::RuntimeService(docker::DockerClient* docker,
       stats_(
           std::make_unique<stats::Collector>(docker, std::move(stats_options))),
       late_execs_(std::make_unique<LateExecReaper>(docker)),
+      view_(std::make_unique<container_view::ContainerView>(docker)),
       events_(std::make_unique<events::ContainerEventSource>(
           docker,
           [this](const events::ContainerChange& change) {
             return DescribeContainerEvent(change);
           },
-          event_options)) {}
+          event_options, view_.get())) {}
 
 RuntimeService::~RuntimeService() { events_->Stop(); }
 
@@ -57,20 +59,32 @@ absl::Time RuntimeService::DockerDeadline(const CallContext& ctx) const {
 absl::StatusOr<docker::ContainerInspect> RuntimeService::FindContainer(
     const CallContext& ctx, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("container_id", id));
-  absl::StatusOr<docker::ContainerInspect> c =
-      docker_->InspectContainer(id, DockerDeadline(ctx));
+  absl::StatusOr<container_view::InspectPtr> c =
+      view_->InspectContainer(id, DockerDeadline(ctx));
   if (absl::IsNotFound(c.status()) || absl::IsInvalidArgument(c.status())) {
     return absl::NotFoundError(
         absl::StrCat("container \"", id, "\" not found"));
   }
   if (!c.ok()) return c.status();
-  auto type = c->labels.find(kContainerTypeLabel);
-  if (type == c->labels.end() || type->second != kContainerTypeContainer) {
+  auto type = (*c)->labels.find(kContainerTypeLabel);
+  if (type == (*c)->labels.end() || type->second != kContainerTypeContainer) {
     return absl::NotFoundError(absl::StrCat(
         "container \"", id, "\" not found (docker has it, but it is not a ",
         "CRI container)"));
   }
-  return c;
+  return **c;
+}
+
+void RuntimeService::ContainerChanged(const std::string& id) {
+  view_->Invalidate(id);
+}
+
+std::string RuntimeService::VerboseInfo(const CallContext& ctx,
+                                        const docker::ContainerInspect& c) {
+  if (!c.raw_json.empty()) return c.raw_json;
+  absl::StatusOr<docker::ContainerInspect> fresh =
+      docker_->InspectContainer(c.id, DockerDeadline(ctx));
+  return fresh.ok() ? fresh->raw_json : "";
 }
 
 absl::StatusOr<docker::ContainerInspect> RuntimeService::FindRunningContainer(
@@ -103,12 +117,12 @@ absl::StatusOr<RuntimeService::SandboxInfo> RuntimeService::FindSandbox(
     const CallContext& ctx, const std::string& id) {
   RETURN_IF_ERROR(ValidateId("pod_sandbox_id", id));
   SandboxInfo info;
-  absl::StatusOr<docker::ContainerInspect> c =
-      docker_->InspectContainer(id, DockerDeadline(ctx));
-  if (c.ok() && IsSandboxContainer(*c)) {
-    info.id = c->id;
-    info.host_network = c->network_mode == "host";
-    info.container = *std::move(c);
+  absl::StatusOr<container_view::InspectPtr> c =
+      view_->InspectContainer(id, DockerDeadline(ctx));
+  if (c.ok() && IsSandboxContainer(**c)) {
+    info.id = (*c)->id;
+    info.host_network = (*c)->network_mode == "host";
+    info.container = **c;
   } else if (c.ok() || absl::IsNotFound(c.status())) {
     // Not a sandbox, or gone: a checkpoint may still remember it.
     ASSIGN_OR_RETURN(std::vector<std::string> ids, checkpoints_->List());

@@ -27,6 +27,9 @@ namespace cri_dockerd {
 
 class LateExecReaper;
 
+namespace container_view {
+class ContainerView;
+}  // namespace container_view
 namespace logs {
 class ContainerLogManager;
 }  // namespace logs
@@ -116,8 +119,14 @@ class RuntimeService {
   absl::Status GetContainerEvents(
       const CallContext& ctx, const v1::GetEventsRequest& req,
       const std::function<bool(const v1::ContainerEventResponse&)>& send);
+  // Starts the one watch of docker's events (at daemon start): it feeds
+  // GetContainerEvents and the container view, which from then on answers
+  // the List and Status verbs from memory. Without it every verb asks
+  // docker. Idempotent.
+  void StartDockerWatch();
   // Ends every GetContainerEvents stream and stops watching docker (at
-  // shutdown, before the gRPC server drains). Idempotent.
+  // shutdown, before the gRPC server drains); the verbs ask docker again.
+  // Idempotent.
   void StopContainerEvents();
   // Streaming (container_exec.cc, container_attach.cc,
   // sandbox_port_forward.cc): URLs of the streaming server set with
@@ -186,10 +195,20 @@ class RuntimeService {
   // gone) as CRI PodSandbox entries, filtered.
   absl::StatusOr<std::vector<v1::PodSandbox>> ListSandboxes(
       const CallContext& ctx, const v1::PodSandboxFilter& filter);
-  // A CRI container (labelled as ours) by ID or unique prefix; NotFound
+  // A CRI container (labelled as ours) by ID or unique prefix, from the
+  // container view (so without raw_json while the view serves); NotFound
   // otherwise, InvalidArgument for a malformed ID.
   absl::StatusOr<docker::ContainerInspect> FindContainer(const CallContext& ctx,
                                                          const std::string& id);
+  // The verbs that change containers through docker call this for each
+  // container they touched (after the docker call, whatever its result):
+  // the next List/Status asks docker about it even if docker's event has
+  // not arrived yet.
+  void ContainerChanged(const std::string& id);
+  // docker's inspect JSON of `c` for a verbose Status: the view keeps
+  // none, so docker is asked when `c` has none ("" if docker fails).
+  std::string VerboseInfo(const CallContext& ctx,
+                          const docker::ContainerInspect& c);
   // FindContainer, and FailedPrecondition unless it runs; Unavailable
   // without a streaming server.
   absl::StatusOr<docker::ContainerInspect> FindRunningContainer(
@@ -248,9 +267,14 @@ class RuntimeService {
   const std::unique_ptr<stats::Collector> stats_;
   // Kills timed-out execs that docker starts late (thread-safe itself).
   const std::unique_ptr<LateExecReaper> late_execs_;
+  // The shim's containers as docker last reported them (thread-safe
+  // itself): what the List/Status verbs and the lookups read. Verbs that
+  // change containers through docker Invalidate() them.
+  const std::unique_ptr<container_view::ContainerView> view_;
   // Set once before serving.
   streaming::StreamingServer* streaming_ = nullptr;
-  // Last: its threads call back into this object, so it goes first.
+  // Last: its threads call back into this object and feed view_, so it
+  // goes first.
   const std::unique_ptr<events::ContainerEventSource> events_;
 };
 

@@ -1,8 +1,8 @@
 // ListPodSandbox / StreamPodSandboxes: every infra container docker has
-// (label io.kubernetes.docker.type=podsandbox), plus sandboxes that exist
-// only as checkpoints (container gone) as NOTREADY, so kubelet cleans
-// them up. Filters: ID (full or unique prefix), state, label selector.
-// Read-only.
+// (label io.kubernetes.docker.type=podsandbox; read from the container
+// view), plus sandboxes that exist only as checkpoints (container gone)
+// as NOTREADY, so kubelet cleans them up. Filters: ID (full or unique
+// prefix), state, label selector. Read-only.
 #include <set>
 
 #include "absl/strings/match.h"
@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "cri/base/stream_batches.h"
+#include "cri/container_view/container_view.h"
 #include "cri/convert/naming.h"
 #include "cri/runtime_service.h"
 
@@ -35,11 +36,12 @@ absl::StatusOr<std::vector<v1::PodSandbox>> RuntimeService::ListSandboxes(
   docker::ListContainersOptions list;
   list.filters["label"] = {
       absl::StrCat(kContainerTypeLabel, "=", kContainerTypeSandbox)};
-  ASSIGN_OR_RETURN(std::vector<docker::ContainerSummary> containers,
-                   docker_->ListContainers(list, DockerDeadline(ctx)));
+  ASSIGN_OR_RETURN(std::vector<container_view::SummaryPtr> containers,
+                   view_->ListContainers(list, DockerDeadline(ctx)));
   std::vector<v1::PodSandbox> out;
   std::set<std::string> seen;
-  for (const docker::ContainerSummary& c : containers) {
+  for (const container_view::SummaryPtr& listed : containers) {
+    const docker::ContainerSummary& c = *listed;
     seen.insert(c.id);
     if (c.names.empty()) continue;
     absl::StatusOr<NameParts> parts = ParseName(c.names[0]);

@@ -25,11 +25,13 @@ absl::StatusOr<v1::RemovePodSandboxResponse> RuntimeService::RemovePodSandbox(
     absl::Status s =
         docker_->RemoveContainer(m.id, /*force=*/true,
                                  /*remove_volumes=*/true, deadline);
+    ContainerChanged(m.id);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
   }
   if (sandbox->container) {
     absl::Status s = docker_->RemoveContainer(
         sandbox->id, /*force=*/true, /*remove_volumes=*/true, deadline);
+    ContainerChanged(sandbox->id);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
   }
   RETURN_IF_ERROR(checkpoints_->Remove(sandbox->id));

@@ -93,6 +93,8 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
   }
   const std::string id = *created;
   LOG(INFO) << "created pod sandbox " << id << " (" << create.name << ")";
+  // Created, started or rolled back: the next read asks docker.
+  absl::Cleanup tell_view = [&] { ContainerChanged(id); };
 
   SandboxInfo sandbox;
   sandbox.id = id;

@@ -58,7 +58,7 @@ absl::StatusOr<v1::PodSandboxStatusResponse> RuntimeService::PodSandboxStatus(
     st->mutable_labels()->insert(labels.begin(), labels.end());
     st->mutable_annotations()->insert(annotations.begin(), annotations.end());
     st->set_runtime_handler(RuntimeHandler(c));
-    if (req.verbose()) (*resp.mutable_info())["info"] = c.raw_json;
+    if (req.verbose()) (*resp.mutable_info())["info"] = VerboseInfo(ctx, c);
   }
   const std::vector<std::string> ips = SandboxIps(ctx, sandbox);
   if (!ips.empty()) {

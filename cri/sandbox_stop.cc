@@ -39,11 +39,13 @@ absl::Status RuntimeService::StopSandbox(const CallContext& ctx,
   for (const docker::ContainerSummary& m : members) {
     absl::Status s = docker_->StopContainer(m.id, kContainerStopGrace,
                                             deadline + kContainerStopGrace);
+    ContainerChanged(m.id);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
   }
   if (sandbox.container) {
     absl::Status s = docker_->StopContainer(sandbox.id, kSandboxStopGrace,
                                             deadline + kSandboxStopGrace);
+    ContainerChanged(sandbox.id);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
   }
   return absl::OkStatus();

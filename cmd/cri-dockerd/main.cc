@@ -204,6 +204,9 @@ int Run(int argc, char** argv) {
         return runtime.ResumeLogCopies(CallContext::WithDeadline(deadline),
                                        &resumed_log_copies);
       });
+  // One docker event watch from now on: GetContainerEvents and the
+  // container view that answers kubelet's List/Status polls follow it.
+  runtime.StartDockerWatch();
   DockerStreamingRuntime streaming_runtime(docker->get());
   streaming::StreamingServerOptions streaming_options;
   streaming_options.bind_address = flags.streaming_bind_addr;
