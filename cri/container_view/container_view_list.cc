@@ -2,6 +2,8 @@
 // containers answered from memory, with docker's label filters; stale
 // entries are asked for first, with one listing filtered by their IDs.
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/string_view.h"
@@ -12,13 +14,34 @@ namespace cri_dockerd::container_view {
 namespace {
 
 // docker's label filter: "k" matches a label k with any value, "k=v"
-// only that value.
-bool LabelMatches(const std::map<std::string, std::string>& labels,
-                  absl::string_view filter) {
-  const size_t eq = filter.find('=');
-  auto it = labels.find(std::string(filter.substr(0, eq)));
-  if (it == labels.end()) return false;
-  return eq == absl::string_view::npos || it->second == filter.substr(eq + 1);
+// only that value. Parsed once per listing: it is tried on every entry.
+struct LabelFilter {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+std::vector<LabelFilter> LabelFilters(
+    const docker::ListContainersOptions& options) {
+  std::vector<LabelFilter> out;
+  auto labels = options.filters.find("label");
+  if (labels == options.filters.end()) return out;
+  for (const std::string& f : labels->second) {
+    const size_t eq = f.find('=');
+    LabelFilter parsed{f.substr(0, eq), std::nullopt};
+    if (eq != std::string::npos) parsed.value = f.substr(eq + 1);
+    out.push_back(std::move(parsed));
+  }
+  return out;
+}
+
+bool Selected(const docker::ContainerSummary& s,
+              const std::vector<LabelFilter>& filters) {
+  for (const LabelFilter& f : filters) {
+    auto it = s.labels.find(f.key);
+    if (it == s.labels.end()) return false;
+    if (f.value.has_value() && it->second != *f.value) return false;
+  }
+  return true;
 }
 
 // Whether the view holds every container `options` can select: all of
@@ -36,15 +59,6 @@ bool Answerable(const docker::ListContainersOptions& options) {
     }
   }
   return ours;
-}
-
-bool Selected(const docker::ContainerSummary& s,
-              const docker::ListContainersOptions& options) {
-  auto labels = options.filters.find("label");
-  if (labels == options.filters.end()) return true;
-  return std::all_of(
-      labels->second.begin(), labels->second.end(),
-      [&](const std::string& f) { return LabelMatches(s.labels, f); });
 }
 
 std::vector<SummaryPtr> Wrap(std::vector<docker::ContainerSummary> listed) {
@@ -65,6 +79,7 @@ absl::StatusOr<std::vector<SummaryPtr>> ContainerView::ListContainers(
     absl::StatusOr<std::map<std::string, SummaryPtr>> fetched =
         RefreshSummaries(deadline);
     if (!fetched.ok()) return fetched.status();
+    const std::vector<LabelFilter> filters = LabelFilters(options);
     std::vector<SummaryPtr> out;
     bool served = false;
     {
@@ -76,7 +91,7 @@ absl::StatusOr<std::vector<SummaryPtr>> ContainerView::ListContainers(
           // Changed again while docker was asked: docker's answer is as
           // new as a listing made then.
           if (auto f = fetched->find(id); f != fetched->end()) s = f->second;
-          if (s != nullptr && Selected(*s, options)) out.push_back(s);
+          if (s != nullptr && Selected(*s, filters)) out.push_back(s);
         }
       }
     }
