@@ -93,6 +93,8 @@ class CurlDockerClient : public DockerClient {
   // LogStreamDecoder as it arrives. A bad ID is InvalidArgument.
   absl::Status FollowContainerLogs(const LogStreamOptions& options,
                                    absl::Time deadline) override;
+  // A CurlLogStreamMux on this client's endpoint, negotiating through it.
+  absl::StatusOr<std::unique_ptr<LogStreamMux>> NewLogStreamMux() override;
 
   // Events (curl_docker_client_events.cc); the stream is decoded by
   // EventStreamDecoder as it arrives.

@@ -1,32 +1,17 @@
-// CurlDockerClient's log calls: following a container's log stream.
+// CurlDockerClient's log calls: following a container's log stream on the
+// calling thread, and the multiplexed follower for many streams.
 #include <string>
-#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "docker_client/curl_docker_client.h"
-#include "docker_client/errors.h"
+#include "docker_client/curl_log_stream_mux.h"
+#include "docker_client/log_follow_request.h"
 #include "docker_client/log_stream_decoder.h"
-#include "docker_client/url_escape.h"
 
 namespace cri_dockerd::docker {
-namespace {
-
-// MapDockerError, but 501 (a logging driver docker cannot read back) is
-// FailedPrecondition: retrying cannot help.
-absl::Status MapLogsError(int http_status, std::string_view body,
-                          std::string_view what) {
-  absl::Status s = MapDockerError(http_status, body, what);
-  if (http_status == 501) {
-    return absl::FailedPreconditionError(s.message());
-  }
-  return s;
-}
-
-}  // namespace
 
 // GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1
 // [&since=..], decoded as it arrives. Docker ends the stream once the
@@ -36,15 +21,10 @@ absl::Status MapLogsError(int http_status, std::string_view body,
 // it is FailedPrecondition here (MapLogsError).
 absl::Status CurlDockerClient::FollowContainerLogs(
     const LogStreamOptions& options, absl::Time deadline) {
-  ASSIGN_OR_RETURN(const std::string escaped,
-                   EscapePathSegment(options.id, "container ID or name"));
-  const std::string what = absl::StrCat("GET /containers/", escaped, "/logs");
+  ASSIGN_OR_RETURN(LogFollowRequest follow,
+                   MakeLogFollowRequest(options.id, options.since));
   HttpRequest request;
-  request.path = absl::StrCat("/containers/", escaped,
-                              "/logs?follow=1&stdout=1&stderr=1&timestamps=1");
-  if (const std::string since = FormatLogSince(options.since); !since.empty()) {
-    absl::StrAppend(&request.path, "&since=", since);
-  }
+  request.path = std::move(follow.path);
   request.deadline = deadline;
   LogStreamDecoder decoder(options.tty);
   const LogStreamDecoder::Sink sink = [&](const LogEntry& entry) {
@@ -52,9 +32,31 @@ absl::Status CurlDockerClient::FollowContainerLogs(
   };
   request.check = options.check;
   return CallStreamed(
-      std::move(request), what,
+      std::move(request), follow.what,
       [&](absl::string_view chunk) { return decoder.Feed(chunk, sink); },
       [&] { return decoder.Finish(sink); }, MapLogsError);
+}
+
+// The mux reaches dockerd through this client's endpoint and negotiation:
+// it asks for the API version when a stream starts, and tells the client
+// what the engine's replies reveal (a changed daemon, one gone away), as
+// Send does for the client's own calls.
+absl::StatusOr<std::unique_ptr<LogStreamMux>>
+CurlDockerClient::NewLogStreamMux() {
+  CurlLogStreamMux::Engine engine;
+  engine.endpoint = endpoint();
+  engine.api_version = [this](absl::Time deadline) {
+    return ApiVersion(deadline);
+  };
+  engine.note_headers =
+      [this](const std::map<std::string, std::string>& headers) {
+        return NoteDaemonApiVersion(headers);
+      };
+  engine.on_unavailable = [this] { ForgetApiVersion(); };
+  engine.observer = transport_.observer();
+  ASSIGN_OR_RETURN(std::unique_ptr<CurlLogStreamMux> mux,
+                   CurlLogStreamMux::Create(std::move(engine)));
+  return std::unique_ptr<LogStreamMux>(std::move(mux));
 }
 
 }  // namespace cri_dockerd::docker

@@ -15,6 +15,7 @@
 #include "docker_client/event_types.h"
 #include "docker_client/exec_types.h"
 #include "docker_client/hijacked_conn.h"
+#include "docker_client/log_stream_mux.h"
 #include "docker_client/log_types.h"
 #include "docker_client/types.h"
 
@@ -126,6 +127,12 @@ class DockerClient {
   // its logging driver cannot be read back (e.g. "none").
   virtual absl::Status FollowContainerLogs(const LogStreamOptions& options,
                                            absl::Time deadline) = 0;
+
+  // A follower of many containers' log streams on one thread of its own
+  // (see LogStreamMux), reaching the engine as this client does. It must
+  // not outlive the client. Fails only if the thread or its event loop
+  // cannot be made.
+  virtual absl::StatusOr<std::unique_ptr<LogStreamMux>> NewLogStreamMux() = 0;
 
   // GET /events?since=..&filters=..: follows docker's event stream,
   // handing each event to options.on_event (see EventStreamOptions).

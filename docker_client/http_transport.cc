@@ -6,7 +6,6 @@
 #include <climits>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -21,11 +20,6 @@ using internal::Transfer;
 
 constexpr size_t kMaxIdleHandles = 4;
 
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 bool HasLineBreak(absl::string_view s) {
   return s.find_first_of("\r\n") != absl::string_view::npos;
 }
@@ -38,10 +32,8 @@ struct SlistDeleter {
 
 HttpTransport::HttpTransport(Endpoint endpoint)
     : endpoint_(std::move(endpoint)),
-      url_prefix_(endpoint_.kind == Endpoint::Kind::kUnix
-                      ? std::string("http://docker")
-                      : absl::StrCat("http://", endpoint_.address)) {
-  GlobalInitOnce();
+      url_prefix_(internal::UrlPrefix(endpoint_)) {
+  internal::GlobalInitOnce();
 }
 
 HttpTransport::~HttpTransport() {
@@ -140,22 +132,10 @@ absl::StatusOr<HttpResponse> HttpTransport::Exchange(
   transfer.limit = request.max_response_bytes;
   if (request.on_body) transfer.on_body = &request.on_body;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  const std::string url = url_prefix_ + request.path;
-
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  if (endpoint_.kind == Endpoint::Kind::kUnix) {
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint_.address.c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
-  curl_easy_setopt(curl, CURLOPT_PROXY, "");  // never via *_proxy env
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "cri-dockerd");
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  internal::SetCommonOptions(curl, endpoint_, url_prefix_ + request.path,
+                             errbuf, &transfer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &internal::OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &internal::OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   if (!request.on_body) {
     // A streamed body has no size limit; OnBody still caps collected ones.
@@ -163,14 +143,7 @@ absl::StatusOr<HttpResponse> HttpTransport::Exchange(
                      static_cast<curl_off_t>(std::min<size_t>(
                          request.max_response_bytes, INT64_MAX)));
   }
-  if (request.deadline != absl::InfiniteFuture()) {
-    const int64_t ms =
-        std::clamp<int64_t>(absl::ToInt64Milliseconds(absl::Ceil(
-                                request.deadline - now, absl::Milliseconds(1))),
-                            1, INT_MAX);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(ms));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(ms));
-  }
+  internal::SetDeadline(curl, request.deadline, now);
   if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {
@@ -195,18 +168,8 @@ absl::StatusOr<HttpResponse> HttpTransport::Exchange(
     return check_failure;
   }
   if (rc != CURLE_OK) {
-    std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-    long os_errno = 0;
-    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
-    if (absl::string_view name = internal::ErrnoName(os_errno); !name.empty()) {
-      // curl's own text names a made-up "docker port 80" for unix sockets.
-      if (rc == CURLE_COULDNT_CONNECT &&
-          endpoint_.kind == Endpoint::Kind::kUnix) {
-        detail = std::string(name);
-      } else {
-        absl::StrAppend(&detail, ": ", name);
-      }
-    }
+    const std::string detail =
+        internal::FailureDetail(curl, rc, errbuf, endpoint_);
     // The connection is in an unknown state: close it with the handle.
     ReleaseHandle(curl, /*reusable=*/false);
     return internal::MapTransportError(rc, detail, transfer, what, endpoint_);

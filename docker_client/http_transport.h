@@ -91,6 +91,7 @@ class HttpTransport {
 
   // Installs the observer; call before the first Do() (not synchronised).
   void set_observer(HttpObserver observer) { observer_ = std::move(observer); }
+  const HttpObserver& observer() const { return observer_; }
 
  private:
   absl::StatusOr<HttpResponse> Exchange(const HttpRequest& request);

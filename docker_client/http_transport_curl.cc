@@ -1,6 +1,10 @@
 #include "docker_client/http_transport_curl.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -40,6 +44,60 @@ int OnProgress(void* userp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 bool IsSuccess(long status) { return status / 100 == 2; }
 
 }  // namespace
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string UrlPrefix(const Endpoint& endpoint) {
+  return endpoint.kind == Endpoint::Kind::kUnix
+             ? std::string("http://docker")
+             : absl::StrCat("http://", endpoint.address);
+}
+
+void SetCommonOptions(CURL* curl, const Endpoint& endpoint,
+                      const std::string& url, char* errbuf,
+                      Transfer* transfer) {
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  if (endpoint.kind == Endpoint::Kind::kUnix) {
+    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint.address.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");  // never via *_proxy env
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "cri-dockerd");
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, transfer);
+}
+
+void SetDeadline(CURL* curl, absl::Time deadline, absl::Time now) {
+  if (deadline == absl::InfiniteFuture()) return;
+  const int64_t ms =
+      std::clamp<int64_t>(absl::ToInt64Milliseconds(absl::Ceil(
+                              deadline - now, absl::Milliseconds(1))),
+                          1, INT_MAX);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(ms));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(ms));
+}
+
+std::string FailureDetail(CURL* curl, CURLcode rc, const char* errbuf,
+                          const Endpoint& endpoint) {
+  std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+  long os_errno = 0;
+  curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+  if (absl::string_view name = ErrnoName(os_errno); !name.empty()) {
+    // curl's own text names a made-up "docker port 80" for unix sockets.
+    if (rc == CURLE_COULDNT_CONNECT && endpoint.kind == Endpoint::Kind::kUnix) {
+      detail = std::string(name);
+    } else {
+      absl::StrAppend(&detail, ": ", name);
+    }
+  }
+  return detail;
+}
 
 size_t OnBody(char* data, size_t size, size_t nmemb, void* userp) {
   auto* t = static_cast<Transfer*>(userp);

@@ -251,6 +251,8 @@ class FakeDockerClient : public DockerClient {
   std::vector<LogStreamOptions> LogFollowCalls() const;
   // FollowContainerLogs calls running right now.
   int ActiveLogFollows() const;
+  // A FakeLogStreamMux over this fake's logs (see fake_log_stream_mux.h).
+  absl::StatusOr<std::unique_ptr<LogStreamMux>> NewLogStreamMux() override;
 
   // Exec (fake_docker_client_exec.cc), behaving like dockerd 20.10:
   //  - CreateExec: NotFound "No such container: <id>"; FailedPrecondition
@@ -351,6 +353,8 @@ class FakeDockerClient : public DockerClient {
   absl::Time LastDeadline() const;
 
  private:
+  friend class FakeLogStreamMux;  // reads the logs and containers
+
   // Records the call; returns the injected error for it, if any.
   absl::Status Enter(const std::string& method, absl::Time deadline);
   // Computes the capabilities from version_ and info_ and keeps them.

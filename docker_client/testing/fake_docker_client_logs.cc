@@ -1,5 +1,6 @@
 // FakeDockerClient's container logs: stored entries, followed like
 // docker's GET /containers/{id}/logs?follow=1.
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "docker_client/testing/fake_docker_client.h"
+#include "docker_client/testing/fake_log_stream_mux.h"
 
 namespace cri_dockerd::docker {
 namespace {
@@ -89,6 +91,12 @@ void FakeDockerClient::BreakLogStreams(absl::Status status) {
 std::vector<LogStreamOptions> FakeDockerClient::LogFollowCalls() const {
   absl::MutexLock lock(&mu_);
   return log_follow_calls_;
+}
+
+absl::StatusOr<std::unique_ptr<LogStreamMux>>
+FakeDockerClient::NewLogStreamMux() {
+  return std::unique_ptr<LogStreamMux>(
+      std::make_unique<FakeLogStreamMux>(this));
 }
 
 int FakeDockerClient::ActiveLogFollows() const {
