@@ -105,6 +105,8 @@ class CurlLogStreamMux : public LogStreamMux {
   // observer about the exchange) and frees it.
   void ReleaseTransfer(Stream& s);
 
+  // Makes the stream's easy handle, to connect by `connect_by`.
+  absl::Status SetUpTransfer(Stream& s, absl::Time connect_by);
   // curl's callback for the body; userp is the Stream.
   static size_t OnData(char* data, size_t size, size_t nmemb, void* userp);
 

@@ -84,36 +84,7 @@ absl::StatusOr<LogStreamMux::Handle> CurlLogStreamMux::Follow(
           SlowEngineIsUnavailable(version.status(), options.deadline);
     }
   }
-  if (s->setup_error.ok()) {
-    s->curl = curl_easy_init();
-    if (s->curl == nullptr) {
-      s->setup_error = absl::InternalError("curl_easy_init failed");
-    }
-  }
-  if (s->setup_error.ok()) {
-    CURL* curl = s->curl;
-    s->transfer.curl = curl;
-    s->transfer.response = &s->response;
-    s->transfer.limit = kMaxErrorBody;
-    internal::SetCommonOptions(curl, engine_.endpoint, url_prefix_ + s->path,
-                               s->errbuf, &s->transfer);
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CurlLogStreamMux::OnData);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, s.get());
-    // Only connecting is curl's to time; the deadline is the loop's, so
-    // that it holds for paused transfers too.
-    const int64_t connect_ms = std::clamp<int64_t>(
-        absl::ToInt64Milliseconds(
-            absl::Ceil(connect_by - absl::Now(), absl::Milliseconds(1))),
-        1, INT_MAX);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(connect_ms));
-    if (engine_.endpoint.kind == Endpoint::Kind::kTcp) {
-      curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-      curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, kKeepAliveIdleSeconds);
-      curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, kKeepAliveIntervalSeconds);
-    }
-  }
+  if (s->setup_error.ok()) s->setup_error = SetUpTransfer(*s, connect_by);
   Handle h;
   {
     absl::MutexLock lock(&mu_);
@@ -133,6 +104,34 @@ absl::StatusOr<LogStreamMux::Handle> CurlLogStreamMux::Follow(
              << " (log stream " << h << ")";
   Wake();
   return h;
+}
+
+absl::Status CurlLogStreamMux::SetUpTransfer(Stream& s, absl::Time connect_by) {
+  s.curl = curl_easy_init();
+  if (s.curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  CURL* curl = s.curl;
+  s.transfer.curl = curl;
+  s.transfer.response = &s.response;
+  s.transfer.limit = kMaxErrorBody;
+  internal::SetCommonOptions(curl, engine_.endpoint, url_prefix_ + s.path,
+                             s.errbuf, &s.transfer);
+  curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CurlLogStreamMux::OnData);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &s);
+  // Only connecting is curl's to time; the deadline is the loop's, so
+  // that it holds for paused transfers too.
+  const int64_t connect_ms =
+      std::clamp<int64_t>(absl::ToInt64Milliseconds(absl::Ceil(
+                              connect_by - absl::Now(), absl::Milliseconds(1))),
+                          1, INT_MAX);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(connect_ms));
+  if (engine_.endpoint.kind == Endpoint::Kind::kTcp) {
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, kKeepAliveIdleSeconds);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, kKeepAliveIntervalSeconds);
+  }
+  return absl::OkStatus();
 }
 
 size_t CurlLogStreamMux::OnData(char* data, size_t size, size_t nmemb,

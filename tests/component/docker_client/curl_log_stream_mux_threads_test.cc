@@ -15,11 +15,14 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -101,6 +104,18 @@ absl::Duration CpuTime() {
   getrusage(RUSAGE_SELF, &usage);
   return absl::DurationFromTimeval(usage.ru_utime) +
          absl::DurationFromTimeval(usage.ru_stime);
+}
+
+// This process's resident memory, from /proc/self/status ("" if unknown).
+std::string Rss() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "VmRSS:")) {
+      return std::string(absl::StripAsciiWhitespace(line.substr(6)));
+    }
+  }
+  return "";
 }
 
 std::unique_ptr<CurlDockerClient> Client(const std::string& endpoint) {
@@ -189,11 +204,11 @@ TEST(CurlLogStreamMuxThreadsTest, MeasureIdleCost) {
     for (const auto& r : recs) entries1 += r.count();
     std::printf(
         "mux: %d streams, a line every %d ms each: %d threads (%d before), "
-        "%llu wake-ups and %s CPU in %d s, %zu entries\n",
+        "%llu wake-ups and %s CPU in %d s, %zu entries, RSS %s\n",
         kStreams, interval_ms, ThreadCount(), base_threads,
         static_cast<unsigned long long>(curl_mux->wakeups() - wake0),
         absl::FormatDuration(CpuTime() - cpu0).c_str(), seconds,
-        entries1 - entries0);
+        entries1 - entries0, Rss().c_str());
   }
   std::atomic<bool> stop{false};
   std::atomic<size_t> entries{0};
@@ -217,10 +232,10 @@ TEST(CurlLogStreamMuxThreadsTest, MeasureIdleCost) {
   absl::SleepFor(absl::Seconds(seconds));
   std::printf(
       "thread per stream: %d streams: %d threads (%d before), %s CPU in %d s, "
-      "%zu entries\n",
+      "%zu entries, RSS %s\n",
       kStreams, ThreadCount(), base_threads,
       absl::FormatDuration(CpuTime() - cpu0).c_str(), seconds,
-      entries - entries0);
+      entries - entries0, Rss().c_str());
   stop = true;
   for (auto& t : threads) t.join();
 }
