@@ -102,6 +102,7 @@ void CurlLogStreamMux::Run() {
     ReapTransfers();
     const absl::Time now = absl::Now();
     ExpireDeadlines(now);
+    RetryConnects(now);
     // Returns early for socket activity, curl's timers and Wake(); a
     // Wake() made since TakeRequests (from a callback too) is not lost:
     // curl_multi_wakeup writes to a pipe that curl_multi_poll watches.
@@ -190,9 +191,32 @@ void CurlLogStreamMux::ExpireDeadlines(absl::Time now) {
   }
 }
 
+void CurlLogStreamMux::RetryConnects(absl::Time now) {
+  std::vector<Handle> failed;
+  for (auto& [h, s] : streams_) {
+    if (s->retry_at > now) continue;
+    s->retry_at = absl::InfiniteFuture();
+    const int64_t ms =
+        std::clamp<int64_t>(absl::ToInt64Milliseconds(absl::Ceil(
+                                s->connect_by - now, absl::Milliseconds(1))),
+                            1, INT_MAX);
+    curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(ms));
+    if (curl_multi_add_handle(Multi(multi_), s->curl) == CURLM_OK) {
+      s->in_multi = true;
+    } else {
+      failed.push_back(h);
+    }
+  }
+  for (Handle h : failed) {
+    Finish(h, absl::InternalError("curl_multi_add_handle failed"));
+  }
+}
+
 int CurlLogStreamMux::PollTimeoutMs(absl::Time now) const {
   absl::Time next = absl::InfiniteFuture();
-  for (const auto& [h, s] : streams_) next = std::min(next, s->deadline);
+  for (const auto& [h, s] : streams_) {
+    next = std::min({next, s->deadline, s->retry_at});
+  }
   int64_t ms = INT_MAX;
   if (next != absl::InfiniteFuture()) {
     ms = absl::ToInt64Milliseconds(

@@ -92,8 +92,16 @@ class CurlLogStreamMux : public LogStreamMux {
   // Ends the streams whose transfer curl finished.
   void ReapTransfers();
   void ExpireDeadlines(absl::Time now);
-  // How long curl_multi_poll may sleep: until curl's next timer or the
-  // nearest deadline.
+  // A unix socket's connect fails at once (EAGAIN) while the engine's
+  // listen backlog is full, as in a burst of Follows: the stream's
+  // transfer is set aside to be tried again shortly, until its
+  // connect_timeout. True if so.
+  bool RetryLater(Stream& s);
+  // Puts the transfers set aside by RetryLater whose time came back into
+  // the multi handle.
+  void RetryConnects(absl::Time now);
+  // How long curl_multi_poll may sleep: until curl's next timer, the
+  // nearest deadline or connect retry.
   int PollTimeoutMs(absl::Time now) const;
   void ResumeStream(Handle handle);
   // The transfer of `s` completed with `result`: decides the outcome and

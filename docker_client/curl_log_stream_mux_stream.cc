@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <utility>
@@ -74,6 +75,7 @@ absl::StatusOr<LogStreamMux::Handle> CurlLogStreamMux::Follow(
   s->sink = [stream = s.get()](const LogEntry& e) { stream->Deliver(e); };
   const absl::Time connect_by =
       std::min(options.deadline, s->started + options.connect_timeout);
+  s->connect_by = connect_by;
   s->path = std::move(request.path);
   if (engine_.api_version) {
     absl::StatusOr<std::string> version = engine_.api_version(connect_by);
@@ -161,6 +163,7 @@ size_t CurlLogStreamMux::OnData(char* data, size_t size, size_t nmemb,
 
 void CurlLogStreamMux::TransferDone(Stream& s, int result) {
   const auto rc = static_cast<CURLcode>(result);
+  if (rc == CURLE_COULDNT_CONNECT && !s.cancelled && RetryLater(s)) return;
   long status = 0;
   curl_easy_getinfo(s.curl, CURLINFO_RESPONSE_CODE, &status);
   if (status != 0 && engine_.note_headers) {
@@ -199,6 +202,30 @@ void CurlLogStreamMux::TransferDone(Stream& s, int result) {
     return;
   }
   Finish(s.handle, std::move(outcome));
+}
+
+bool CurlLogStreamMux::RetryLater(Stream& s) {
+  long os_errno = 0;
+  curl_easy_getinfo(s.curl, CURLINFO_OS_ERRNO, &os_errno);
+  // curl takes a unix socket's EAGAIN for a connect in progress and then
+  // finds the socket unconnected, with no errno of its own; a daemon that
+  // is gone leaves ECONNREFUSED or ENOENT instead.
+  if ((os_errno != EAGAIN && os_errno != 0) ||
+      engine_.endpoint.kind != Endpoint::Kind::kUnix) {
+    return false;
+  }
+  // 10 ms, doubling to at most 320 ms.
+  const absl::Time at =
+      absl::Now() + absl::Milliseconds(10 << std::min(s.connect_attempts - 1, 5));
+  if (at >= s.connect_by) return false;
+  ++s.connect_attempts;
+  curl_multi_remove_handle(static_cast<CURLM*>(multi_), s.curl);
+  s.in_multi = false;
+  s.errbuf[0] = '\0';
+  s.response = HttpResponse();
+  s.body = Stream::Body::kUndecided;
+  s.retry_at = at;
+  return true;
 }
 
 void CurlLogStreamMux::ReleaseTransfer(Stream& s) {

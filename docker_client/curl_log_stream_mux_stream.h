@@ -36,6 +36,7 @@ struct CurlLogStreamMux::Stream {
   std::string what;  // "GET /containers/<id>/logs", for messages
   absl::Time deadline;
   absl::Time started;
+  absl::Time connect_by;  // options.connect_timeout after `started`
   EntrySink on_entry;
   EndSink on_end;
   // Set when the stream failed before its transfer could start (the
@@ -54,6 +55,10 @@ struct CurlLogStreamMux::Stream {
   LogStreamDecoder decoder;
   LogStreamDecoder::Sink sink;  // Deliver
   absl::Status failure;         // the decoder's; ends the transfer
+  // A connect the engine's full listen backlog refused is tried again
+  // then (out of the multi handle meanwhile); InfiniteFuture: none due.
+  absl::Time retry_at = absl::InfiniteFuture();
+  int connect_attempts = 1;
 
   // Delivery, on the mux thread.
   bool paused = false;       // on_entry said kPause; no Resume yet

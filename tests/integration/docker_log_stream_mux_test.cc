@@ -96,11 +96,11 @@ TEST_F(DockerLogStreamMuxTest, TwentyPrintingContainersOnOneThread) {
     ids.push_back(Create(i, /*tty=*/i % 2 == 1));
     ASSERT_FALSE(ids.back().empty());
   }
+  std::vector<LogStreamRecorder> recs(kContainers);  // outlives the mux
   const int before = ThreadCount();
   absl::StatusOr<std::unique_ptr<LogStreamMux>> mux =
       client_->NewLogStreamMux();
   ASSERT_TRUE(mux.ok()) << mux.status();
-  std::vector<LogStreamRecorder> recs(kContainers);
   for (int i = 0; i < kContainers; ++i) {
     ASSERT_TRUE(client_->StartContainer(ids[i], Soon()).ok());
     LogFollowOptions options;

@@ -5,6 +5,7 @@
 #include "docker_client/curl_log_stream_mux.h"
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string>
@@ -90,6 +91,17 @@ class CurlLogStreamMuxTest : public NegotiatedClientTest {
     server_->SetResponse("GET", LogsPath(0), reply);
   }
 
+  // Recorders for the test's streams. They outlive mux_ (declared after
+  // them), which calls them until it is destroyed, also when a test
+  // fails half-way.
+  LogStreamRecorder& Recorder() { return recorders_.emplace_back(); }
+  std::deque<LogStreamRecorder>& Recorders(int n) {
+    for (int i = 0; i < n; ++i) many_.emplace_back();
+    return many_;
+  }
+
+  std::deque<LogStreamRecorder> recorders_;
+  std::deque<LogStreamRecorder> many_;
   std::unique_ptr<LogStreamMux> mux_;
 };
 
@@ -104,7 +116,7 @@ TEST_F(CurlLogStreamMuxTest, FiftyStreamsEachWholeAndInOrder) {
                i % 3 == 0 ? absl::Milliseconds(1) : absl::ZeroDuration());
     server_->SetResponse("GET", LogsPath(i), reply);
   }
-  std::vector<LogStreamRecorder> recs(kStreams);
+  std::deque<LogStreamRecorder>& recs = Recorders(kStreams);
   for (int i = 0; i < kStreams; ++i) {
     ASSERT_TRUE(Follow(absl::StrCat("c", i), i % 2 == 1, recs[i]).ok());
   }
@@ -147,7 +159,7 @@ TEST_F(CurlLogStreamMuxTest, SameEntriesAsFollowContainerLogs) {
     ASSERT_TRUE(
         client_->FollowContainerLogs(blocking, In(absl::Seconds(10))).ok());
     ASSERT_EQ(want.size(), 9u);
-    LogStreamRecorder rec;
+    LogStreamRecorder& rec = Recorder();
     ASSERT_TRUE(Follow("abc", tty, rec).ok());
     ASSERT_TRUE(PollUntil([&] { return rec.ended(); }));
     EXPECT_TRUE(rec.end().ok()) << rec.end();
@@ -157,7 +169,7 @@ TEST_F(CurlLogStreamMuxTest, SameEntriesAsFollowContainerLogs) {
 
 TEST_F(CurlLogStreamMuxTest, SinceGoesIntoTheQuery) {
   server_->SetResponse("GET", LogsPath(0), FakeResponse{});
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   LogFollowOptions options;
   options.id = "c0";
   options.since = absl::FromUnixNanos(1795310558972495038);
@@ -176,8 +188,8 @@ TEST_F(CurlLogStreamMuxTest, DockerErrorsEndTheStream) {
   server_->SetResponse(
       "GET", LogsPath(1),
       {.status = 501, .body = ReadTestdata("logs_501_no_reading.json")});
-  LogStreamRecorder missing;
-  LogStreamRecorder unreadable;
+  LogStreamRecorder& missing = Recorder();
+  LogStreamRecorder& unreadable = Recorder();
   ASSERT_TRUE(Follow("c0", false, missing).ok());
   ASSERT_TRUE(Follow("c1", false, unreadable).ok());
   ASSERT_TRUE(PollUntil([&] { return missing.ended() && unreadable.ended(); }));
@@ -189,7 +201,7 @@ TEST_F(CurlLogStreamMuxTest, DockerErrorsEndTheStream) {
 }
 
 TEST_F(CurlLogStreamMuxTest, BadRequestsMakeNoStream) {
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   EXPECT_EQ(Follow("../x", false, rec).status().code(),
             absl::StatusCode::kInvalidArgument);
   LogFollowOptions forever;
@@ -203,7 +215,7 @@ TEST_F(CurlLogStreamMuxTest, BadRequestsMakeNoStream) {
 
 TEST_F(CurlLogStreamMuxTest, DockerGoneMidStreamIsUnavailable) {
   ScriptStalled(2);
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   ASSERT_TRUE(Follow("c0", false, rec).ok());
   ASSERT_TRUE(PollUntil([&] { return rec.count() == 2; }));
   server_->Crash();
@@ -214,7 +226,7 @@ TEST_F(CurlLogStreamMuxTest, DockerGoneMidStreamIsUnavailable) {
   // The client forgot the version of the daemon that went away, and the
   // next stream finds nobody to negotiate with: on_end says so too.
   EXPECT_EQ(client_->NegotiatedApiVersion(), "");
-  LogStreamRecorder later;
+  LogStreamRecorder& later = Recorder();
   ASSERT_TRUE(Follow("c0", false, later).ok());
   ASSERT_TRUE(PollUntil([&] { return later.ended(); }));
   EXPECT_EQ(later.end().code(), absl::StatusCode::kUnavailable) << later.end();
@@ -222,7 +234,7 @@ TEST_F(CurlLogStreamMuxTest, DockerGoneMidStreamIsUnavailable) {
 
 TEST_F(CurlLogStreamMuxTest, CancelMidStreamFromAnotherThread) {
   ScriptStalled(1);
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   absl::StatusOr<LogStreamMux::Handle> h = Follow("c0", false, rec);
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(PollUntil([&] { return rec.count() == 1; }));
@@ -246,7 +258,7 @@ TEST_F(CurlLogStreamMuxTest, CancelFromItsOwnCallback) {
                    [&] { PollUntil([&] { return self.load() != 0; }); }}};
   reply.stall = true;
   server_->SetResponse("GET", LogsPath(0), reply);
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   rec.on_entry_hook = [&](const LogEntry&, size_t count) {
     if (count == 3) mux_->Cancel(self.load());
     return Flow::kContinue;
@@ -266,7 +278,7 @@ TEST_F(CurlLogStreamMuxTest, CancelFromItsOwnCallback) {
 TEST_F(CurlLogStreamMuxTest, CancelAfterTheEndAndOfUnknownHandles) {
   server_->SetResponse("GET", LogsPath(0),
                        {.stream = {{Body(false, 0, 3), absl::ZeroDuration()}}});
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   absl::StatusOr<LogStreamMux::Handle> h = Follow("c0", false, rec);
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(PollUntil([&] { return rec.ended(); }));
@@ -280,7 +292,7 @@ TEST_F(CurlLogStreamMuxTest, CancelAfterTheEndAndOfUnknownHandles) {
 
 TEST_F(CurlLogStreamMuxTest, DeadlineEndsASilentStream) {
   ScriptStalled(1);
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   ASSERT_TRUE(Follow("c0", false, rec, absl::Milliseconds(300)).ok());
   ASSERT_TRUE(PollUntil([&] { return rec.ended(); }));
   EXPECT_EQ(rec.end().code(), absl::StatusCode::kDeadlineExceeded) << rec.end();
@@ -290,7 +302,7 @@ TEST_F(CurlLogStreamMuxTest, DeadlineEndsASilentStream) {
 TEST_F(CurlLogStreamMuxTest, DeadlineEndsAPausedStream) {
   server_->SetResponse("GET", LogsPath(0),
                        {.stream = {{Body(false, 0, 5), absl::ZeroDuration()}}});
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   rec.on_entry_hook = [](const LogEntry&, size_t) { return Flow::kPause; };
   ASSERT_TRUE(Follow("c0", false, rec, absl::Milliseconds(300)).ok());
   ASSERT_TRUE(PollUntil([&] { return rec.ended(); }));
@@ -305,7 +317,7 @@ TEST_F(CurlLogStreamMuxTest, PauseAndResume) {
   FakeResponse reply;
   reply.stream = Pieces(Body(false, 0, kLines), 4096, absl::ZeroDuration());
   server_->SetResponse("GET", LogsPath(0), reply);
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   std::atomic<bool> paused{false};
   std::atomic<bool> delivered_while_paused{false};
   rec.on_entry_hook = [&](const LogEntry&, size_t count) {
@@ -335,7 +347,7 @@ TEST_F(CurlLogStreamMuxTest, PauseAndResume) {
 TEST_F(CurlLogStreamMuxTest, EndWaitsForHeldEntries) {
   server_->SetResponse("GET", LogsPath(0),
                        {.stream = {{Body(true, 0, 10), absl::ZeroDuration()}}});
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   rec.on_entry_hook = [](const LogEntry&, size_t count) {
     return count == 1 ? Flow::kPause : Flow::kContinue;
   };
@@ -353,8 +365,8 @@ TEST_F(CurlLogStreamMuxTest, EndWaitsForHeldEntries) {
 TEST_F(CurlLogStreamMuxTest, FollowAgainFromOnEnd) {
   server_->SetResponse("GET", LogsPath(0),
                        {.stream = {{Body(false, 0, 2), absl::ZeroDuration()}}});
-  LogStreamRecorder first;
-  LogStreamRecorder second;
+  LogStreamRecorder& first = Recorder();
+  LogStreamRecorder& second = Recorder();
   first.on_end_hook = [&](const absl::Status&) {
     LogFollowOptions options;
     options.id = "c0";
@@ -370,7 +382,7 @@ TEST_F(CurlLogStreamMuxTest, FollowAgainFromOnEnd) {
 
 TEST_F(CurlLogStreamMuxTest, DestructionCancelsEveryStream) {
   ScriptStalled(1);
-  std::vector<LogStreamRecorder> recs(5);
+  std::deque<LogStreamRecorder>& recs = Recorders(5);
   for (auto& rec : recs) ASSERT_TRUE(Follow("c0", false, rec).ok());
   ASSERT_TRUE(PollUntil([&] {
     for (const auto& r : recs) {
@@ -386,6 +398,7 @@ TEST_F(CurlLogStreamMuxTest, DestructionCancelsEveryStream) {
 }
 
 TEST(CurlLogStreamMuxTcpTest, StreamsOverTcp) {
+  std::vector<LogStreamRecorder> recs(3);  // outlives the mux
   absl::StatusOr<std::unique_ptr<FakeDockerServer>> server =
       FakeDockerServer::StartTcp();
   ASSERT_TRUE(server.ok()) << server.status();
@@ -401,7 +414,6 @@ TEST(CurlLogStreamMuxTcpTest, StreamsOverTcp) {
   absl::StatusOr<std::unique_ptr<LogStreamMux>> mux =
       (*client)->NewLogStreamMux();
   ASSERT_TRUE(mux.ok()) << mux.status();
-  std::vector<LogStreamRecorder> recs(3);
   for (int i = 0; i < 3; ++i) {
     LogFollowOptions options;
     options.id = absl::StrCat("c", i);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -146,20 +147,36 @@ bool AllHaveAtLeast(const std::vector<LogStreamRecorder>& recs, size_t n) {
   return true;
 }
 
+// For failures: how far the streams got.
+std::string Describe(const std::vector<LogStreamRecorder>& recs) {
+  size_t silent = 0;
+  std::string out;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    if (recs[i].count() == 0) ++silent;
+    if (recs[i].ended()) {
+      absl::StrAppend(&out, " c", i, " ended after ", recs[i].count(),
+                      " entries: ", recs[i].end().ToString(), ";");
+    }
+  }
+  return absl::StrCat(silent, " of ", recs.size(), " streams without entries;",
+                      out);
+}
+
 TEST(CurlLogStreamMuxThreadsTest, OneThreadForFiftyStreams) {
   ServerProcess server(50, 1000, 100);
   ASSERT_FALSE(server.endpoint().empty()) << "log_stream_server did not start";
   std::unique_ptr<CurlDockerClient> client = Client(server.endpoint());
   ASSERT_NE(client, nullptr);
+  std::vector<LogStreamRecorder> recs(50);  // outlives the mux
   const int before_mux = ThreadCount();
   absl::StatusOr<std::unique_ptr<LogStreamMux>> mux = client->NewLogStreamMux();
   ASSERT_TRUE(mux.ok()) << mux.status();
   const int with_mux = ThreadCount();
   EXPECT_EQ(with_mux, before_mux + 1);
-  std::vector<LogStreamRecorder> recs(50);
   FollowAll(**mux, recs);
   // Every stream is connected and delivering.
-  ASSERT_TRUE(PollUntil([&] { return AllHaveAtLeast(recs, 3); }));
+  ASSERT_TRUE(PollUntil([&] { return AllHaveAtLeast(recs, 3); }))
+      << Describe(recs);
   EXPECT_EQ(ThreadCount(), with_mux);
   mux->reset();
   for (const auto& r : recs) {
@@ -182,19 +199,23 @@ TEST(CurlLogStreamMuxThreadsTest, MeasureIdleCost) {
   if (const char* iv = std::getenv("CRID_MEASURE_INTERVAL_MS")) {
     ASSERT_TRUE(absl::SimpleAtoi(iv, &interval_ms));
   }
-  ServerProcess server(kStreams, 100000, interval_ms);
+  // Enough lines to last the measurements and the start-up around them.
+  const int lines = 2 * seconds * 1000 / std::max(interval_ms, 1) + 60;
+  ServerProcess server(kStreams, lines, interval_ms);
   ASSERT_FALSE(server.endpoint().empty());
   std::unique_ptr<CurlDockerClient> client = Client(server.endpoint());
   ASSERT_NE(client, nullptr);
   const int base_threads = ThreadCount();
   {
+    // Declared before the mux, which calls them until it is destroyed.
+    std::vector<LogStreamRecorder> recs(kStreams);
     absl::StatusOr<std::unique_ptr<LogStreamMux>> mux =
         client->NewLogStreamMux();
     ASSERT_TRUE(mux.ok());
     auto* curl_mux = static_cast<CurlLogStreamMux*>(mux->get());
-    std::vector<LogStreamRecorder> recs(kStreams);
     FollowAll(**mux, recs);
-    ASSERT_TRUE(PollUntil([&] { return AllHaveAtLeast(recs, 1); }));
+    ASSERT_TRUE(PollUntil([&] { return AllHaveAtLeast(recs, 1); }))
+        << Describe(recs);
     const absl::Duration cpu0 = CpuTime();
     const uint64_t wake0 = curl_mux->wakeups();
     size_t entries0 = 0;

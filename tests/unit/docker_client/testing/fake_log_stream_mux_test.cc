@@ -5,6 +5,7 @@
 #include "docker_client/testing/fake_log_stream_mux.h"
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string>
@@ -67,14 +68,19 @@ class FakeLogStreamMuxTest : public ::testing::Test {
   }
   FakeLogStreamMux& fake_mux() { return static_cast<FakeLogStreamMux&>(*mux_); }
 
+  // Outlive mux_ (declared after them), which calls them until it is
+  // destroyed, also when a test fails half-way.
+  LogStreamRecorder& Recorder() { return recorders_.emplace_back(); }
+
   FakeDockerClient fake_;
+  std::deque<LogStreamRecorder> recorders_;
   std::unique_ptr<LogStreamMux> mux_;
 };
 
 TEST_F(FakeLogStreamMuxTest, StoppedContainerGivesItsLogFromSinceAndEnds) {
   fake_.AppendLogs("one", {Entry(10, "a"), Entry(20, "b"), Entry(30, "c")});
-  LogStreamRecorder all;
-  LogStreamRecorder since;
+  LogStreamRecorder& all = Recorder();
+  LogStreamRecorder& since = Recorder();
   ASSERT_TRUE(Follow("one", all).ok());
   ASSERT_TRUE(Follow("one", since, absl::FromUnixSeconds(20)).ok());
   ASSERT_TRUE(PollUntil([&] { return all.ended() && since.ended(); }));
@@ -88,8 +94,8 @@ TEST_F(FakeLogStreamMuxTest, StoppedContainerGivesItsLogFromSinceAndEnds) {
 TEST_F(FakeLogStreamMuxTest, ManyRunningContainersOnOneThread) {
   ASSERT_TRUE(fake_.StartContainer("one", absl::InfiniteFuture()).ok());
   ASSERT_TRUE(fake_.StartContainer("two", absl::InfiniteFuture()).ok());
-  LogStreamRecorder one;
-  LogStreamRecorder two;
+  LogStreamRecorder& one = Recorder();
+  LogStreamRecorder& two = Recorder();
   ASSERT_TRUE(Follow("one", one).ok());
   ASSERT_TRUE(Follow("two", two).ok());
   EXPECT_EQ(fake_mux().ActiveStreams(), 2);
@@ -113,17 +119,17 @@ TEST_F(FakeLogStreamMuxTest, ManyRunningContainersOnOneThread) {
 }
 
 TEST_F(FakeLogStreamMuxTest, FailuresComeThroughOnEnd) {
-  LogStreamRecorder missing;
+  LogStreamRecorder& missing = Recorder();
   ASSERT_TRUE(Follow("nope", missing).ok());
   fake_.InjectErrorOnce("LogStreamMux::Follow",
                         absl::UnavailableError("dockerd is gone"));
-  LogStreamRecorder injected;
+  LogStreamRecorder& injected = Recorder();
   ASSERT_TRUE(Follow("one", injected).ok());
   ASSERT_TRUE(PollUntil([&] { return missing.ended() && injected.ended(); }));
   EXPECT_EQ(missing.end().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(injected.end(), absl::UnavailableError("dockerd is gone"));
   // Bad requests make no stream.
-  LogStreamRecorder bad;
+  LogStreamRecorder& bad = Recorder();
   EXPECT_EQ(Follow("../x", bad).status().code(),
             absl::StatusCode::kInvalidArgument);
   LogFollowOptions forever;
@@ -135,7 +141,7 @@ TEST_F(FakeLogStreamMuxTest, FailuresComeThroughOnEnd) {
 TEST_F(FakeLogStreamMuxTest, BreakEndsRunningStreamsAfterTheirEntries) {
   ASSERT_TRUE(fake_.StartContainer("one", absl::InfiniteFuture()).ok());
   fake_.AppendLogs("one", {Entry(1, "a")});
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   ASSERT_TRUE(Follow("one", rec).ok());
   ASSERT_TRUE(PollUntil([&] { return rec.count() == 1; }));
   fake_.BreakLogStreams(absl::UnavailableError("connection reset"));
@@ -145,7 +151,7 @@ TEST_F(FakeLogStreamMuxTest, BreakEndsRunningStreamsAfterTheirEntries) {
 
 TEST_F(FakeLogStreamMuxTest, PauseHoldsEntriesUntilResume) {
   fake_.AppendLogs("one", {Entry(1, "a"), Entry(2, "b"), Entry(3, "c")});
-  LogStreamRecorder rec;
+  LogStreamRecorder& rec = Recorder();
   rec.on_entry_hook = [](const LogEntry&, size_t count) {
     return count == 1 ? Flow::kPause : Flow::kContinue;
   };
@@ -162,7 +168,7 @@ TEST_F(FakeLogStreamMuxTest, PauseHoldsEntriesUntilResume) {
 TEST_F(FakeLogStreamMuxTest, CancelFromAnotherThreadAndFromACallback) {
   ASSERT_TRUE(fake_.StartContainer("one", absl::InfiniteFuture()).ok());
   fake_.AppendLogs("one", {Entry(1, "a"), Entry(2, "b"), Entry(3, "c")});
-  LogStreamRecorder outside;
+  LogStreamRecorder& outside = Recorder();
   absl::StatusOr<LogStreamMux::Handle> h = Follow("one", outside);
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(PollUntil([&] { return outside.count() == 3; }));
@@ -173,7 +179,7 @@ TEST_F(FakeLogStreamMuxTest, CancelFromAnotherThreadAndFromACallback) {
   EXPECT_EQ(outside.ends().size(), 1u);
 
   std::atomic<LogStreamMux::Handle> self{0};
-  LogStreamRecorder inside;
+  LogStreamRecorder& inside = Recorder();
   inside.on_entry_hook = [&](const LogEntry&, size_t count) {
     if (count == 1) {
       PollUntil([&] { return self.load() != 0; });
@@ -192,8 +198,8 @@ TEST_F(FakeLogStreamMuxTest, CancelFromAnotherThreadAndFromACallback) {
 
 TEST_F(FakeLogStreamMuxTest, DeadlineAndDestruction) {
   ASSERT_TRUE(fake_.StartContainer("one", absl::InfiniteFuture()).ok());
-  LogStreamRecorder short_lived;
-  LogStreamRecorder open;
+  LogStreamRecorder& short_lived = Recorder();
+  LogStreamRecorder& open = Recorder();
   ASSERT_TRUE(
       Follow("one", short_lived, absl::InfinitePast(), absl::Milliseconds(50))
           .ok());
