@@ -216,7 +216,8 @@ bool CurlLogStreamMux::RetryLater(Stream& s) {
   }
   // 10 ms, doubling to at most 320 ms.
   const absl::Time at =
-      absl::Now() + absl::Milliseconds(10 << std::min(s.connect_attempts - 1, 5));
+      absl::Now() +
+      absl::Milliseconds(10 << std::min(s.connect_attempts - 1, 5));
   if (at >= s.connect_by) return false;
   ++s.connect_attempts;
   curl_multi_remove_handle(static_cast<CURLM*>(multi_), s.curl);
