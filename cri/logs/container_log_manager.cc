@@ -54,7 +54,7 @@ ContainerLogManager::ContainerLogManager(docker::DockerClient* docker,
                                          LogManagerOptions options)
     : docker_(docker),
       options_(std::move(options)),
-      follow_(std::make_unique<StreamFollowBackend>(docker, options_.copier)) {
+      follow_(std::make_unique<MuxFollowBackend>(docker, options_.copier)) {
   if (!options_.tail_local_files) return;
   auto tailer =
       JsonLogTailer::Create(options_.tailer, [this](const std::string& id) {

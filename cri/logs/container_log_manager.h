@@ -9,8 +9,9 @@
 //    thread and one inotify instance for every container, two fds and one
 //    inotify watch per container, nothing polled; the end of a copy is
 //    learnt from docker closing the log plus one inspect (ExitWatch);
-//  - otherwise (tcp:// engines, other logging drivers): one thread and one
-//    `GET /containers/{id}/logs?follow=1` per container (StreamFollowBackend).
+//  - otherwise (tcp:// engines, other logging drivers): one
+//    `GET /containers/{id}/logs?follow=1` per container, all driven by one
+//    docker::LogStreamMux thread plus one worker (MuxFollowBackend).
 #pragma once
 
 #include <memory>
@@ -22,8 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cri/logs/exit_watch.h"
 #include "cri/logs/json_log_tailer.h"
-#include "cri/logs/log_copier.h"
-#include "cri/logs/stream_follow_backend.h"
+#include "cri/logs/mux_follow_backend.h"
 #include "docker_client/docker_client.h"
 
 namespace cri_dockerd::logs {
@@ -103,7 +103,7 @@ class ContainerLogManager {
   // Constant after construction.
   docker::DockerClient* const docker_;
   const LogManagerOptions options_;
-  std::unique_ptr<StreamFollowBackend> follow_;
+  std::unique_ptr<MuxFollowBackend> follow_;
   std::unique_ptr<ExitWatch> exit_watch_;  // with the tailer only
   std::unique_ptr<JsonLogTailer> tailer_;  // null: follow only
 

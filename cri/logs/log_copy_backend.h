@@ -1,10 +1,9 @@
 // The small interface behind ContainerLogManager: something that copies
 // containers' output into their CRI log files. Two implement it: the
 // JsonLogTailer (docker's json-file logs read from this machine's disk,
-// one thread for all containers) and the StreamFollowBackend (one
-// `GET /containers/{id}/logs?follow=1` per container, for engines whose
-// files are elsewhere). A multiplexed remote follower can replace the
-// latter without touching the manager.
+// one thread for all containers) and the MuxFollowBackend (docker's log
+// streams, all followed on one docker::LogStreamMux, for engines whose
+// files are elsewhere).
 #pragma once
 
 #include <memory>

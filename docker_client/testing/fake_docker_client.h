@@ -244,12 +244,14 @@ class FakeDockerClient : public DockerClient {
   // Adds output to a container's log (ID, name or prefix; an unknown one
   // is stored under `id` as given), as its logging driver would.
   void AppendLogs(const std::string& id, std::vector<LogEntry> entries);
-  // Makes every FollowContainerLogs running now fail with `status` after
-  // delivering what it has, as when dockerd goes away mid-stream.
+  // Makes every FollowContainerLogs and LogStreamMux stream running now
+  // fail with `status` after delivering what it has, as when dockerd goes
+  // away mid-stream.
   void BreakLogStreams(absl::Status status);
-  // FollowContainerLogs calls in call order, without the callbacks.
+  // The log follows docker accepted, FollowContainerLogs calls and
+  // LogStreamMux streams alike, in call order, without the callbacks.
   std::vector<LogStreamOptions> LogFollowCalls() const;
-  // FollowContainerLogs calls running right now.
+  // Those running right now.
   int ActiveLogFollows() const;
   // A FakeLogStreamMux over this fake's logs (see fake_log_stream_mux.h).
   absl::StatusOr<std::unique_ptr<LogStreamMux>> NewLogStreamMux() override;

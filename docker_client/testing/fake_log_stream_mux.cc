@@ -51,6 +51,10 @@ absl::StatusOr<LogStreamMux::Handle> FakeLogStreamMux::Follow(
         docker_->ResolveContainerLocked(options.id);
     if (id.ok()) {
       s->container = *id;
+      // Seen by FakeDockerClient::LogFollowCalls and ActiveLogFollows.
+      docker_->log_follow_calls_.push_back(
+          LogStreamOptions{options.id, options.since, options.tty});
+      ++docker_->active_log_follows_;
     } else {
       s->setup_error = id.status();
     }
@@ -208,6 +212,10 @@ void FakeLogStreamMux::Finish(Handle h, absl::Status status) {
   if (it == streams_.end()) return;
   std::unique_ptr<Stream> s = std::move(it->second);
   streams_.erase(it);
+  if (s->setup_error.ok()) {
+    absl::MutexLock lock(&docker_->mu_);
+    --docker_->active_log_follows_;
+  }
   if (s->on_end) s->on_end(std::move(status));
   absl::MutexLock lock(&mu_);
   live_.erase(h);

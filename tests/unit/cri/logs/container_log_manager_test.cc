@@ -1,7 +1,7 @@
 // ContainerLogManager against the fake docker client: lines land in the
 // CRI log file in order with F/P tags, rotation + Reopen loses and repeats
 // nothing, restarts resume without duplicates, broken streams are
-// followed again, and Stop is prompt.
+// followed again, Stop is prompt, and many copies cost two threads.
 #include "cri/logs/container_log_manager.h"
 
 #include <algorithm>
@@ -234,7 +234,7 @@ TEST_F(ContainerLogManagerTest, BrokenStreamIsFollowedAgain) {
   docker_.AppendLogs(id_, {Out(1, "before")});
   ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
   ASSERT_TRUE(Eventually([&] { return CountLines(path_) == 1; }));
-  docker_.InjectErrorOnce("FollowContainerLogs",
+  docker_.InjectErrorOnce("LogStreamMux::Follow",
                           absl::UnavailableError("dockerd is restarting"));
   docker_.BreakLogStreams(absl::UnavailableError("connection reset"));
   // Broken, refused once, then followed again from where it was.
@@ -268,14 +268,14 @@ TEST_F(ContainerLogManagerTest, GoneContainerEndsTheCopy) {
   EXPECT_EQ(manager_->Reopen("no-such-container").code(),
             absl::StatusCode::kNotFound);
   // The unreadable logging driver of docker's 501 ends it too.
-  docker_.InjectError("FollowContainerLogs",
+  docker_.InjectError("LogStreamMux::Follow",
                       absl::FailedPreconditionError("cannot read"));
   ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
   ASSERT_TRUE(Eventually([&] { return !manager_->IsCopying(id_); }));
 }
 
 TEST_F(ContainerLogManagerTest, FailingStreamOfAnExitedContainerIsGivenUp) {
-  docker_.InjectError("FollowContainerLogs", absl::InternalError("broken"));
+  docker_.InjectError("LogStreamMux::Follow", absl::InternalError("broken"));
   ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
   // Retried while the container runs...
   ASSERT_TRUE(Eventually([&] { return docker_.Calls().size() >= 8; }));
@@ -302,10 +302,10 @@ TEST_F(ContainerLogManagerTest, StopIsPromptAndIdempotent) {
   // Also while waiting to follow a broken stream again.
   options_.initial_backoff = absl::Hours(1);
   manager_ = std::make_unique<ContainerLogManager>(&docker_, options_);
-  docker_.InjectError("FollowContainerLogs", absl::UnavailableError("down"));
+  docker_.InjectError("LogStreamMux::Follow", absl::UnavailableError("down"));
   const auto follows = [&] {
     const std::vector<std::string> calls = docker_.Calls();
-    return std::count(calls.begin(), calls.end(), "FollowContainerLogs");
+    return std::count(calls.begin(), calls.end(), "LogStreamMux::Follow");
   };
   const auto before = follows();
   ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
@@ -315,6 +315,52 @@ TEST_F(ContainerLogManagerTest, StopIsPromptAndIdempotent) {
   const absl::Time again = absl::Now();
   manager_.reset();  // the destructor stops every copy
   EXPECT_LT(absl::Now() - again, absl::Seconds(10));
+}
+
+int Threads() {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+// A regression test for the copy that held a thread per container: 50
+// followed containers cost the mux's thread and the worker, and a copy
+// started again under the same ID after Stop is followed once.
+TEST_F(ContainerLogManagerTest, FiftyCopiesShareTwoThreads) {
+  const int before = Threads();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 50; ++i) {
+    docker::ContainerCreateConfig config;
+    config.name = absl::StrCat("app", i);
+    config.image = "busybox";
+    absl::StatusOr<std::string> id =
+        docker_.CreateContainer(config, absl::InfiniteFuture());
+    ASSERT_TRUE(id.ok()) << id.status();
+    ASSERT_TRUE(docker_.StartContainer(*id, absl::InfiniteFuture()).ok());
+    docker_.AppendLogs(*id, {Out(i, absl::StrCat("line of ", i))});
+    ASSERT_TRUE(
+        manager_
+            ->Start(*id, absl::StrCat(dir_.path(), "/c", i, "/0.log"), false)
+            .ok());
+    ids.push_back(*id);
+  }
+  ASSERT_TRUE(Eventually([&] { return docker_.ActiveLogFollows() == 50; }));
+  for (int i = 0; i < 50; ++i) {
+    const std::string path = absl::StrCat(dir_.path(), "/c", i, "/0.log");
+    ASSERT_TRUE(Eventually([&] { return CountLines(path) == 1; })) << path;
+  }
+  EXPECT_LE(Threads(), before + 2);
+
+  manager_->Stop(ids[0]);
+  const size_t follows = docker_.LogFollowCalls().size();
+  ASSERT_TRUE(manager_->Start(ids[0], dir_.path() + "/c0/0.log", false).ok());
+  ASSERT_TRUE(Eventually([&] { return docker_.ActiveLogFollows() == 50; }));
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(docker_.LogFollowCalls().size(), follows + 1);
+  EXPECT_EQ(CountLines(dir_.path() + "/c0/0.log"), 1u);
 }
 
 TEST_F(ContainerLogManagerTest, StartChecksItsArguments) {
