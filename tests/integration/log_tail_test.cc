@@ -1,7 +1,8 @@
 // The CRI log copied from docker's json-file log on the real dockerd,
 // while docker rotates it: cri-dockerd runs with a tiny
 // --docker-log-max-size, a container prints a counter fast, and the CRI
-// log must hold every value exactly once, in order.
+// log must hold every value exactly once, in order; also across a SIGKILL
+// of the shim, and for a 64 KiB line docker stores in 16 KiB pieces.
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -139,6 +140,51 @@ TEST_F(LogTailTest, KilledShimResumesWithoutLossOrRepeat) {
       kPatience))
       << "the restarted shim did not copy what the container wrote";
   ExpectCounter(text, 4000);
+}
+
+// A line longer than docker's 16 KiB buffer is stored in pieces; the CRI
+// log tags all but the last P, and kubelet joins them back. With and
+// without a TTY (whose lines end in "\r\n").
+TEST_F(LogTailTest, SixtyFourKibLineArrivesAsPartialPieces) {
+  ASSERT_NO_FATAL_FAILURE(StartCri());
+  const std::string pod = RunPod(PodConfig("long"));
+  ASSERT_FALSE(pod.empty());
+  // 6554 x 10 bytes: 65540, four 16 KiB pieces and a rest.
+  const std::string script =
+      "i=0; while [ $i -lt 6554 ]; do printf 'x%09d' $i; i=$((i+1)); done; "
+      "echo; echo after";
+  std::string expected;
+  for (int i = 0; i < 6554; ++i)
+    absl::StrAppend(&expected, "x", absl::Dec(i, absl::kZeroPad9));
+  for (bool tty : {false, true}) {
+    SCOPED_TRACE(tty ? "tty" : "no tty");
+    const std::string name = tty ? "long-tty" : "long";
+    v1::ContainerConfig config = Busybox(name, script);
+    config.set_tty(tty);
+    ASSERT_FALSE(StartContainer(pod, config).empty());
+    const std::string text = WaitForText(LogPath(name), " F after\n");
+    std::string joined;
+    int pieces = 0;
+    std::vector<std::string> whole;
+    for (absl::string_view raw :
+         absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+      auto line = logs::ParseCriLogLine(raw);
+      ASSERT_TRUE(line.has_value()) << raw.substr(0, 80);
+      EXPECT_EQ(line->stream, "stdout");
+      absl::StrAppend(&joined, line->content);
+      if (line->partial) {
+        ++pieces;
+      } else {
+        whole.push_back(joined);
+        joined.clear();
+      }
+    }
+    EXPECT_GE(pieces, 4);
+    ASSERT_EQ(whole.size(), 2u);
+    EXPECT_EQ(whole[0].size(), expected.size());
+    EXPECT_TRUE(whole[0] == expected) << "the pieces do not join to the line";
+    EXPECT_EQ(whole[1], "after");
+  }
 }
 
 }  // namespace
