@@ -125,6 +125,15 @@ TEST_F(MetricsTest, ScrapeCountsCriCallsDockerCallsAndProcess) {
   EXPECT_EQ(
       daemon->runtime->ContainerStatus(Ctx().get(), bad, &status).error_code(),
       grpc::StatusCode::NOT_FOUND);
+  // Answered from the daemon's container view; an unknown image is asked
+  // of docker, which says 404.
+  v1::ImageStatusRequest no_image;
+  no_image.mutable_image()->set_image(
+      "localhost:5000/crid-metrics-test-no-such-image:1");
+  v1::ImageStatusResponse image_status;
+  ASSERT_TRUE(
+      daemon->images->ImageStatus(Ctx().get(), no_image, &image_status).ok());
+  EXPECT_FALSE(image_status.has_image());
 
   const std::string after = HttpGet(port, "/metrics");
   ASSERT_TRUE(absl::StartsWith(after, "HTTP/1.1 200 OK\r\n")) << after;
@@ -141,8 +150,8 @@ TEST_F(MetricsTest, ScrapeCountsCriCallsDockerCallsAndProcess) {
                   "cri_dockerd_grpc_request_duration_seconds_count{method="
                   "\"ListPodSandbox\"}"),
             1);
-  // The start-up probe and Version asked docker for /version; the bad
-  // ContainerStatus got a 404 from docker.
+  // The start-up probe and Version asked docker for /version; the
+  // unknown image got a 404 from docker.
   EXPECT_GE(Value(after,
                   "cri_dockerd_docker_request_duration_seconds_count{"
                   "operation=\"GET /version\"}"),
@@ -150,7 +159,7 @@ TEST_F(MetricsTest, ScrapeCountsCriCallsDockerCallsAndProcess) {
       << after;
   EXPECT_GE(Value(after,
                   "cri_dockerd_docker_requests_total{operation=\"GET "
-                  "/containers/{id}/json\",code=\"404\"}"),
+                  "/images/{name}/json\",code=\"404\"}"),
             1)
       << after;
   EXPECT_FALSE(absl::StrContains(after, "crid-metrics-test-no-such"));
