@@ -186,13 +186,21 @@ absl::Duration JsonLogTailer::NextTimeout() const {
 void JsonLogTailer::Run() {
   buf_.resize(std::max<size_t>(options_.read_chunk, 64 << 10));
   for (;;) {
-    const absl::Duration wait = NextTimeout();
+    absl::Duration wait = NextTimeout();
+    // Within min_turn_interval of the last turn, inotify is not polled:
+    // its events (and the data) wait for the next turn.
+    const absl::Duration hold =
+        last_turn_ + options_.min_turn_interval - absl::Now();
+    const bool holding = hold > absl::ZeroDuration();
+    if (holding) wait = hold;
     int timeout_ms = -1;
     if (wait != absl::InfiniteDuration()) {
       timeout_ms = static_cast<int>(std::min<int64_t>(
           absl::ToInt64Milliseconds(wait + absl::Microseconds(999)), INT_MAX));
     }
-    pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    // A negative fd is skipped by poll.
+    pollfd fds[2] = {{holding ? -1 : inotify_fd_, POLLIN, 0},
+                     {wake_fd_, POLLIN, 0}};
     if (poll(fds, 2, timeout_ms) < 0 && errno != EINTR) {
       LOG(ERROR) << "log tailer: poll: " << std::strerror(errno);
     }
@@ -207,10 +215,13 @@ void JsonLogTailer::Run() {
       absl::MutexLock lock(&mu_);
       if (shutdown_) break;
     }
+    // The turn comes once the hold is over and inotify was polled.
+    if (holding) continue;
     if (options_.before_turn) options_.before_turn();
     if (fds[0].revents & POLLIN) ReadEvents();
 
     const absl::Time now = absl::Now();
+    last_turn_ = now;
     std::vector<std::string> closed;
     std::vector<std::shared_ptr<Tail>> turn;
     for (auto& [id, t] : active_) {

@@ -53,6 +53,12 @@ struct TailerOptions {
   // After docker closed the file: how long a new file may take to appear
   // (a rotation) before the close is reported as a possible stop.
   absl::Duration close_grace = absl::Milliseconds(100);
+  // Turns of reads start at least this far apart: what containers write
+  // meanwhile waits in the kernel (inotify events, file data) for the next
+  // turn, so a node of chatty containers wakes the thread at most ten
+  // times a second rather than once per line. Commands (start, stop) are
+  // taken at once.
+  absl::Duration min_turn_interval = absl::Milliseconds(100);
   // Tests only: called on the tailer's thread before each turn of reads.
   std::function<void()> before_turn = nullptr;
 };
@@ -125,6 +131,7 @@ class JsonLogTailer : public LogCopyBackend {
   std::map<std::string, std::shared_ptr<Tail>> active_;
   std::map<int, std::vector<Tail*>> watches_;  // by watch descriptor
   std::vector<char> buf_;
+  absl::Time last_turn_ = absl::InfinitePast();
   std::thread thread_;
 
   mutable absl::Mutex mu_;

@@ -149,6 +149,31 @@ TEST_F(JsonLogTailerTest, CopiesEntriesWithStreamsAndTags) {
   EXPECT_EQ(tailer_->CopyPath("c1"), cri_path_);
 }
 
+// A regression test for the tailer that woke once per line written: a
+// container writing every 2 ms for half a second gets at most one turn
+// per min_turn_interval (100 ms), and every line.
+TEST_F(JsonLogTailerTest, ChattyContainerIsReadTenTimesASecond) {
+  std::atomic<int> turns{0};
+  TailerOptions options;
+  options.before_turn = [&turns] { ++turns; };
+  auto t = JsonLogTailer::Create(options, [](const std::string&) {});
+  ASSERT_TRUE(t.ok()) << t.status();
+  tailer_ = std::move(*t);
+  ASSERT_TRUE(StartCopy().ok());
+  const int before = turns.load();
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 250; ++i) {
+    writer_->Entry(At(i), "stdout", Counter(i));
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  const int during = turns.load() - before;
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(HasLines(250));
+  EXPECT_LE(during, took / options.min_turn_interval + 2)
+      << "turns while 250 lines were written over "
+      << absl::FormatDuration(took);
+}
+
 TEST_F(JsonLogTailerTest, TtyLinesLoseTheirCarriageReturn) {
   MakeTailer();
   ASSERT_TRUE(StartCopy().ok());
