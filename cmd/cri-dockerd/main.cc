@@ -2,6 +2,7 @@
 // client, network plugin and CRI services, serves them on the CRI socket
 // and shuts down cleanly on SIGTERM/SIGINT. The only place objects are
 // wired together; exit codes: 0 clean stop, 1 start-up failure, 2 usage.
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -275,4 +276,11 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace cri_dockerd
 
-int main(int argc, char** argv) { return cri_dockerd::Run(argc, argv); }
+int main(int argc, char** argv) {
+  // Two malloc arenas, not glibc's eight per core: the daemon's threads
+  // are few and mostly idle, and memory freed into one thread's arena is
+  // out of the others' reach, which grows RSS for nothing. Before any
+  // thread exists.
+  mallopt(M_ARENA_MAX, 2);
+  return cri_dockerd::Run(argc, argv);
+}
