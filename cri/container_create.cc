@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "cri/container_view/container_view.h"
 #include "cri/convert/container_mounts.h"
 #include "cri/convert/container_resources.h"
 #include "cri/convert/container_security.h"
@@ -67,14 +68,25 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
     return absl::NotFoundError(absl::StrCat(
         "pod sandbox ", sandbox.id, " has no infra container any more"));
   }
-  absl::StatusOr<docker::ImageInspect> image =
-      images_->InspectImage(ctx, config.image().image());
-  if (absl::IsNotFound(image.status())) {
-    return absl::NotFoundError(absl::StrCat(
-        "image \"", config.image().image(),
-        "\" is not present on the node (CreateContainer does not pull)"));
+  // The image's ID: from the container view's image cache (kept current
+  // by docker's image events) when docker knows the reference as given;
+  // otherwise the image service resolves it, with its errors.
+  std::string image_id;
+  if (absl::StatusOr<container_view::ImagePtr> cached =
+          view_->InspectImage(config.image().image(), deadline);
+      cached.ok()) {
+    image_id = (*cached)->id;
+  } else {
+    absl::StatusOr<docker::ImageInspect> image =
+        images_->InspectImage(ctx, config.image().image());
+    if (absl::IsNotFound(image.status())) {
+      return absl::NotFoundError(absl::StrCat(
+          "image \"", config.image().image(),
+          "\" is not present on the node (CreateContainer does not pull)"));
+    }
+    if (!image.ok()) return image.status();
+    image_id = image->id;
   }
-  if (!image.ok()) return image.status();
   ASSIGN_OR_RETURN(docker::EngineCapabilities engine,
                    docker_->Capabilities(deadline));
 
@@ -83,7 +95,7 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
   c.name =
       MakeContainerName(config.metadata().name(), pod.name(), pod.namespace_(),
                         pod.uid(), config.metadata().attempt());
-  c.image = image->id;
+  c.image = image_id;
   c.labels =
       MakeLabels({config.labels().begin(), config.labels().end()},
                  {config.annotations().begin(), config.annotations().end()});

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "tests/poll_until.h"
 #include "tests/unit/cri/container_fixture.h"
 
@@ -207,6 +209,33 @@ TEST_F(ListFromViewTest, SandboxFiltersAnswerLikeDocker) {
     EXPECT_EQ(from_view, list(*direct_, c.filter));
   }
   EXPECT_NE(list(*service_, {}).find(gone_), std::string::npos);
+}
+
+// With the view serving, CreateContainer takes the pod and the image's ID
+// from memory: its only docker request is the create itself.
+TEST_F(ListFromViewTest, CreateContainerAsksDockerOnlyToCreate) {
+  int warm = 0;
+  ASSERT_TRUE(PollUntil([&] {
+    docker_.ResetCalls();
+    EXPECT_TRUE(CreateC(Create(absl::StrCat("warm", warm++))).ok());
+    return docker_.CallCount("InspectImage") == 0 &&
+           docker_.CallCount("InspectContainer") == 0;
+  }));
+  docker_.ResetCalls();
+  absl::StatusOr<std::string> id = CreateC(Create("steady"));
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(docker_.CallCount("CreateContainer"), 1);
+  EXPECT_EQ(docker_.CallCount("InspectImage"), 0);
+  EXPECT_EQ(docker_.CallCount("InspectContainer"), 0);
+  EXPECT_EQ(docker_.CreatedConfig(*id)->image,
+            docker_.CreatedConfig(running_)->image);
+  // An image docker does not have is still NotFound, naming it.
+  v1::CreateContainerRequest missing = Create("missing");
+  missing.mutable_config()->mutable_image()->set_image("no-such:image");
+  absl::StatusOr<std::string> none = CreateC(missing);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(none.status().message(), "no-such:image"))
+      << none.status();
 }
 
 }  // namespace
