@@ -38,6 +38,7 @@ absl::Status CurlDockerClient::StreamEvents(const EventStreamOptions& options,
     if (options.on_event) options.on_event(event);
   };
   request.check = options.check;
+  request.check_interval = options.check_interval;
   return CallStreamed(
       std::move(request), "GET /events",
       [&](absl::string_view chunk) { return decoder.Feed(chunk, sink); },

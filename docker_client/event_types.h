@@ -38,9 +38,10 @@ struct EventStreamOptions {
   std::map<std::string, std::vector<std::string>> filters;
   // Called for each event, in docker's order, from the calling thread.
   std::function<void(const Event&)> on_event = nullptr;
-  // Polled at least every 100 ms whether or not events arrive; a non-OK
-  // status ends the call with that status. May be empty.
+  // Polled at least every check_interval whether or not events arrive; a
+  // non-OK status ends the call with that status. May be empty.
   std::function<absl::Status()> check = nullptr;
+  absl::Duration check_interval = absl::Milliseconds(100);
 };
 
 }  // namespace cri_dockerd::docker

@@ -160,9 +160,11 @@ absl::StatusOr<HttpResponse> HttpTransport::Exchange(
   }
 
   absl::Status check_failure;
-  const CURLcode rc = request.check ? internal::PerformWithCheck(
-                                          curl, request.check, &check_failure)
-                                    : curl_easy_perform(curl);
+  const CURLcode rc =
+      request.check
+          ? internal::PerformWithCheck(curl, request.check,
+                                       request.check_interval, &check_failure)
+          : curl_easy_perform(curl);
   if (!check_failure.ok()) {
     ReleaseHandle(curl, /*reusable=*/false);
     return check_failure;

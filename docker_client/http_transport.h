@@ -20,6 +20,9 @@
 
 namespace cri_dockerd::docker {
 
+// How often HttpRequest::check is polled at least, unless it says.
+inline constexpr absl::Duration kCheckInterval = absl::Milliseconds(100);
+
 struct HttpRequest {
   std::string method = "GET";
   // Absolute path including any /v1.xx prefix and query string.
@@ -37,14 +40,12 @@ struct HttpRequest {
   // false aborts the exchange and Do() returns Aborted. Error replies
   // (non-2xx) are still collected into HttpResponse::body.
   std::function<bool(absl::string_view chunk)> on_body;
-  // When set, polled every kCheckInterval or more often while the exchange
-  // runs, whether or not bytes move; a non-OK status aborts it (closing
-  // the connection) and Do() returns exactly that status.
+  // When set, polled every check_interval or more often while the
+  // exchange runs, whether or not bytes move; a non-OK status aborts it
+  // (closing the connection) and Do() returns exactly that status.
   std::function<absl::Status()> check;
+  absl::Duration check_interval = kCheckInterval;
 };
-
-// How often HttpRequest::check is polled at least.
-inline constexpr absl::Duration kCheckInterval = absl::Milliseconds(100);
 
 struct HttpResponse {
   int status = 0;

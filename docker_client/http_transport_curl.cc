@@ -144,6 +144,7 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* userp) {
 
 CURLcode PerformWithCheck(CURL* curl,
                           const std::function<absl::Status()>& check,
+                          absl::Duration interval,
                           absl::Status* check_failure) {
   CheckState state{
       .check = &check, .last = absl::InfinitePast(), .failure = {}};
@@ -160,8 +161,7 @@ CURLcode PerformWithCheck(CURL* curl,
   if (curl_multi_add_handle(multi, curl) != CURLM_OK) {
     result = CURLE_FAILED_INIT;
   } else {
-    const int poll_ms =
-        static_cast<int>(absl::ToInt64Milliseconds(kCheckInterval));
+    const int poll_ms = static_cast<int>(absl::ToInt64Milliseconds(interval));
     for (bool done = false; !done;) {
       int running = 0;
       if (curl_multi_perform(multi, &running) != CURLM_OK) {

@@ -62,14 +62,14 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* userp);
 
 // Runs the transfer configured on `curl` to its end like
 // curl_easy_perform, but through a private multi handle so that `check`
-// runs at least every kCheckInterval even while no byte moves (the easy
+// runs at least every `interval` even while no byte moves (the easy
 // interface wakes only about once a second on an idle connection). If
 // `check` fails, the transfer is cut off (its connection closed), the
 // status goes to *check_failure and the result is
 // CURLE_ABORTED_BY_CALLBACK.
 CURLcode PerformWithCheck(CURL* curl,
                           const std::function<absl::Status()>& check,
-                          absl::Status* check_failure);
+                          absl::Duration interval, absl::Status* check_failure);
 
 // The one mapping of libcurl failures to status codes; `detail` is curl's
 // error text, `what` names the request.

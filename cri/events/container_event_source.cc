@@ -129,6 +129,9 @@ absl::Status ContainerEventSource::ReadOnce(absl::Time* resume_from) {
   stream.check = [this] {
     return Stopping() ? absl::CancelledError("stopping") : absl::OkStatus();
   };
+  // The watch runs for the daemon's life: a stop may take a second, but
+  // the check costs a wake-up a second, not ten.
+  stream.check_interval = absl::Seconds(1);
   absl::Status s = docker_->StreamEvents(stream, absl::InfiniteFuture());
   if (s.ok()) s = absl::UnavailableError("docker ended the event stream");
   if (listener_ != nullptr) listener_->OnWatchDisconnected(s);
