@@ -208,17 +208,8 @@ void JsonLogTailer::Decode(Tail& t, absl::string_view data) {
   }
   int64_t dropped = 0;
   if (!t.out.empty()) {
-    if (absl::Status s = t.file->Write(t.out); !s.ok()) {
-      if (!t.write_failing) {
-        LOG(WARNING) << "Container " << t.id << ": " << s
-                     << "; dropping its output until writes work again";
-      }
-      t.write_failing = true;
+    if (!t.file->WriteLogged(t.id, t.out, &t.write_failing)) {
       dropped = entries;
-    } else if (t.write_failing) {
-      LOG(INFO) << "Container " << t.id << ": writing " << t.file->path()
-                << " works again";
-      t.write_failing = false;
     }
     t.out.clear();
   }

@@ -139,6 +139,23 @@ absl::Status LogFile::Truncate(uint64_t size) {
   return absl::OkStatus();
 }
 
+bool LogFile::WriteLogged(absl::string_view id, absl::string_view data,
+                          bool* failing) {
+  if (absl::Status s = Write(data); !s.ok()) {
+    if (!*failing) {
+      LOG(WARNING) << "Container " << id << ": " << s
+                   << "; dropping its output until writes work again";
+    }
+    *failing = true;
+    return false;
+  }
+  if (*failing) {
+    LOG(INFO) << "Container " << id << ": writing " << path_ << " works again";
+    *failing = false;
+  }
+  return true;
+}
+
 void LogFile::Close() {
   absl::MutexLock lock(&mu_);
   if (fd_ >= 0) close(fd_);

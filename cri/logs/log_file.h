@@ -47,6 +47,11 @@ class LogFile {
 
   const std::string& path() const { return path_; }
 
+  // Write(data) for the copy of container `id`, logging the first failure
+  // and the recovery rather than every failure in between; *failing
+  // carries that state from one call to the next. False if it failed.
+  bool WriteLogged(absl::string_view id, absl::string_view data, bool* failing);
+
  private:
   explicit LogFile(std::string path, int fd)
       : path_(std::move(path)), fd_(fd) {}

@@ -266,17 +266,8 @@ docker::LogStreamMux::Flow MuxFollowBackend::OnEntry(
   AppendCriLogLines(entry, &copy.line);
   copy.resume.Record(entry.timestamp);
   copy.progressed = true;
-  if (absl::Status s = copy.file->Write(copy.line); !s.ok()) {
-    if (!copy.write_failing) {
-      LOG(WARNING) << "Container " << copy.id << ": " << s
-                   << "; dropping its output until writes work again";
-    }
-    copy.write_failing = true;
+  if (!copy.file->WriteLogged(copy.id, copy.line, &copy.write_failing)) {
     ++copy.dropped;
-  } else if (copy.write_failing) {
-    LOG(INFO) << "Container " << copy.id << ": writing " << copy.file->path()
-              << " works again";
-    copy.write_failing = false;
   }
   return docker::LogStreamMux::Flow::kContinue;
 }

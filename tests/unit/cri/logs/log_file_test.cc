@@ -59,6 +59,39 @@ TEST(LogFileTest, CreatesDirectoriesAndAppends) {
   EXPECT_FALSE((*file)->Reopen().ok());
 }
 
+// WriteLogged keeps the failing state across calls: false while writes
+// fail, true (and the state cleared) once they work again.
+TEST(LogFileTest, WriteLoggedCarriesTheFailingState) {
+  TempDir dir;
+  const std::string path = dir.path() + "/app/0.log";
+  absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  bool failing = false;
+  EXPECT_TRUE((*file)->WriteLogged("c1", "one\n", &failing));
+  EXPECT_FALSE(failing);
+  // Writes past 100 bytes fail (EFBIG) while the limit holds.
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  struct rlimit small = old;
+  small.rlim_cur = 100;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  const bool first =
+      (*file)->WriteLogged("c1", std::string(200, 'x'), &failing);
+  const bool failing_after_first = failing;
+  const bool second =
+      (*file)->WriteLogged("c1", std::string(200, 'y'), &failing);
+  const bool failing_after_second = failing;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  EXPECT_FALSE(first);
+  EXPECT_TRUE(failing_after_first);
+  EXPECT_FALSE(second);
+  EXPECT_TRUE(failing_after_second);
+  EXPECT_TRUE((*file)->WriteLogged("c1", "two\n", &failing));
+  EXPECT_FALSE(failing);
+  EXPECT_EQ(Read(path), "one\ntwo\n");
+}
+
 TEST(LogFileTest, ReplacesTheGoShimsSymlinkWithoutWritingThroughIt) {
   TempDir dir;
   const std::string target = dir.Write("json.log", "{\"log\":\"x\\n\"}\n");
