@@ -18,6 +18,7 @@
 #include "docker_client/testing/log_stream_recorder.h"
 #include "gtest/gtest.h"
 #include "tests/poll_until.h"
+#include "tests/thread_count.h"
 
 namespace cri_dockerd::docker {
 namespace {
@@ -29,16 +30,7 @@ constexpr int kLines = 40;
 
 absl::Time Soon() { return absl::Now() + absl::Seconds(30); }
 
-int ThreadCount() {
-  int n = 0;
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return -1;
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] != '.') ++n;
-  }
-  closedir(dir);
-  return n;
-}
+using testing_util::ThreadCount;
 
 class DockerLogStreamMuxTest : public ::testing::Test {
  protected:

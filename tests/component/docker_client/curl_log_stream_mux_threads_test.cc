@@ -32,6 +32,7 @@
 #include "docker_client/testing/log_stream_recorder.h"
 #include "gtest/gtest.h"
 #include "tests/poll_until.h"
+#include "tests/thread_count.h"
 
 extern char** environ;
 
@@ -89,16 +90,7 @@ class ServerProcess {
   std::string endpoint_;
 };
 
-int ThreadCount() {
-  int n = 0;
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return -1;
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] != '.') ++n;
-  }
-  closedir(dir);
-  return n;
-}
+using testing_util::ThreadCount;
 
 absl::Duration CpuTime() {
   rusage usage{};

@@ -23,6 +23,7 @@
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
 #include "tests/poll_until.h"
+#include "tests/thread_count.h"
 
 namespace cri_dockerd::logs {
 namespace {
@@ -317,20 +318,11 @@ TEST_F(ContainerLogManagerTest, StopIsPromptAndIdempotent) {
   EXPECT_LT(absl::Now() - again, absl::Seconds(10));
 }
 
-int Threads() {
-  int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
-    (void)e;
-    ++n;
-  }
-  return n;
-}
-
 // A regression test for the copy that held a thread per container: 50
 // followed containers cost the mux's thread and the worker, and a copy
 // started again under the same ID after Stop is followed once.
 TEST_F(ContainerLogManagerTest, FiftyCopiesShareTwoThreads) {
-  const int before = Threads();
+  const int before = testing_util::ThreadCount();
   std::vector<std::string> ids;
   for (int i = 0; i < 50; ++i) {
     docker::ContainerCreateConfig config;
@@ -352,7 +344,7 @@ TEST_F(ContainerLogManagerTest, FiftyCopiesShareTwoThreads) {
     const std::string path = absl::StrCat(dir_.path(), "/c", i, "/0.log");
     ASSERT_TRUE(Eventually([&] { return CountLines(path) == 1; })) << path;
   }
-  EXPECT_LE(Threads(), before + 2);
+  EXPECT_LE(testing_util::ThreadCount(), before + 2);
 
   manager_->Stop(ids[0]);
   const size_t follows = docker_.LogFollowCalls().size();
