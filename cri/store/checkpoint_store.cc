@@ -15,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
 
 namespace cri_dockerd::store {
 namespace {
@@ -154,6 +155,7 @@ absl::Status CheckpointStore::Write(const std::string& sandbox_id,
   const std::string data = EncodeCheckpoint(checkpoint);
   const std::string path = PathOf(sandbox_id);
   absl::MutexLock lock(&mu_);
+  listing_.reset();
   if (absl::Status st = EnsureDirLocked(); !st.ok()) return st;
 
   std::string tmp = absl::StrCat(dir_, "/.", sandbox_id, ".tmp-XXXXXX");
@@ -209,6 +211,7 @@ absl::StatusOr<SandboxCheckpoint> CheckpointStore::Read(
   if (checkpoint.ok()) return checkpoint;
   LOG(WARNING) << "Removing sandbox checkpoint " << path << ": "
                << checkpoint.status().message();
+  listing_.reset();
   if (unlink(path.c_str()) != 0 && errno != ENOENT) {
     LOG(WARNING) << "Cannot remove " << path << ": " << strerror(errno);
   }
@@ -220,6 +223,7 @@ absl::Status CheckpointStore::Remove(const std::string& sandbox_id) {
   if (absl::Status st = ValidateSandboxId(sandbox_id); !st.ok()) return st;
   const std::string path = PathOf(sandbox_id);
   absl::MutexLock lock(&mu_);
+  listing_.reset();
   if (unlink(path.c_str()) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return absl::OkStatus();
     return ErrnoError(errno, "cannot remove checkpoint", path);
@@ -230,6 +234,33 @@ absl::Status CheckpointStore::Remove(const std::string& sandbox_id) {
 absl::StatusOr<std::vector<std::string>> CheckpointStore::List() {
   absl::MutexLock lock(&mu_);
   RemoveStaleTempFilesLocked();
+  struct stat st;
+  if (stat(dir_.c_str(), &st) != 0) {
+    listing_.reset();
+    if (errno == ENOENT) return std::vector<std::string>{};
+    return ErrnoError(errno, "cannot list", dir_);
+  }
+  if (listing_.has_value() && listing_->dev == st.st_dev &&
+      listing_->ino == st.st_ino &&
+      listing_->mtime.tv_sec == st.st_mtim.tv_sec &&
+      listing_->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+    return listing_->ids;
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, ReadDirLocked());
+  // File times come from a coarse clock: a change made in the same tick
+  // as the mtime seen here could leave it as it is. Only an mtime from
+  // a second before the read vouches for the listing.
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  if (now.tv_sec - st.st_mtim.tv_sec >= 2) {
+    listing_ = Listing{ids, st.st_dev, st.st_ino, st.st_mtim};
+  } else {
+    listing_.reset();
+  }
+  return ids;
+}
+
+absl::StatusOr<std::vector<std::string>> CheckpointStore::ReadDirLocked() {
   std::vector<std::string> ids;
   DIR* d = opendir(dir_.c_str());
   if (d == nullptr) {
@@ -242,8 +273,8 @@ absl::StatusOr<std::vector<std::string>> CheckpointStore::List() {
     // Skips temp files ("." prefix), "." and "..", and stray names that
     // Read would refuse anyway; a symlink counts if it leads to a file.
     if (!ValidateSandboxId(name).ok()) continue;
-    // readdir's type spares a stat per checkpoint (ListPodSandbox lists
-    // them every second); links and unknown types are looked at.
+    // readdir's type spares a stat per checkpoint; links and unknown
+    // types are looked at.
     const bool maybe_file = e->d_type == DT_LNK || e->d_type == DT_UNKNOWN;
     if (e->d_type == DT_REG ||
         (maybe_file && IsRegularFile(dir_fd, e->d_name, 0))) {

@@ -4,6 +4,10 @@
 // durable; damaged files are dropped rather than trusted.
 #pragma once
 
+#include <sys/stat.h>
+#include <time.h>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +54,9 @@ class CheckpointStore {
   // Ids of all checkpoint files present, sorted; an absent
   // directory is an empty list. Hidden temp files are skipped, and the
   // first List or Write of a store deletes the ones left by a crash.
+  // ListPodSandbox lists them every second: the directory is read again
+  // only when its mtime says it changed (one stat otherwise), or when
+  // this store changed it, or when its mtime is too recent to tell.
   absl::StatusOr<std::vector<std::string>> List();
 
   const std::string& dir() const { return dir_; }
@@ -58,12 +65,24 @@ class CheckpointStore {
   absl::Status EnsureDirLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveStaleTempFilesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string PathOf(const std::string& sandbox_id) const;
+  absl::StatusOr<std::vector<std::string>> ReadDirLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // The last listing, good while the directory's identity and mtime are
+  // those it was read at. Cleared by Write and Remove.
+  struct Listing {
+    std::vector<std::string> ids;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    timespec mtime = {};
+  };
 
   // Constant after construction.
   const std::string dir_;  // <root>/sandbox
 
   absl::Mutex mu_;
   bool temp_files_cleaned_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<Listing> listing_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cri_dockerd::store

@@ -1,6 +1,7 @@
 #include "cri/store/checkpoint_store.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,6 +222,99 @@ TEST_F(CheckpointStoreTest, ListsCheckpointIds) {
   ids = store_.List();
   ASSERT_TRUE(ids.ok()) << ids.status();
   EXPECT_EQ(*ids, (std::vector<std::string>{"a", "c"}));
+}
+
+// Sets `path`'s mtime (and atime) to `t`.
+void SetMtime(const std::string& path, const timespec& t) {
+  const timespec times[2] = {t, t};
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+timespec Mtime(const std::string& path) {
+  struct stat st = {};
+  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+  return st.st_mtim;
+}
+
+TEST_F(CheckpointStoreTest, ListReadsTheDirectoryAgainOnlyWhenItChanged) {
+  for (const char* id : {"a", "b"}) {
+    ASSERT_TRUE(store_.Write(id, WebCheckpoint()).ok());
+  }
+  const timespec old = {Mtime(SandboxDir()).tv_sec - 60, 5};
+  SetMtime(SandboxDir(), old);
+  absl::StatusOr<std::vector<std::string>> ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"a", "b"}));
+
+  // A file added with the directory's mtime put back: not read again.
+  WriteFile(SandboxDir() + "/x", kGoFile);
+  SetMtime(SandboxDir(), old);
+  ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"a", "b"}));
+
+  // The store's own changes are seen whatever the mtime says.
+  ASSERT_TRUE(store_.Write("c", WebCheckpoint()).ok());
+  SetMtime(SandboxDir(), old);
+  ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"a", "b", "c", "x"}));
+  SetMtime(SandboxDir(), old);
+  ASSERT_TRUE(store_.List().ok());  // cached again
+  ASSERT_TRUE(store_.Remove("a").ok());
+  SetMtime(SandboxDir(), old);
+  ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"b", "c", "x"}));
+
+  // Someone else's change moves the mtime: read again.
+  SetMtime(SandboxDir(), old);
+  ASSERT_TRUE(store_.List().ok());
+  ASSERT_EQ(unlink((SandboxDir() + "/x").c_str()), 0);
+  SetMtime(SandboxDir(), {old.tv_sec, old.tv_nsec + 1});
+  ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"b", "c"}));
+
+  // A corrupt checkpoint that Read removes is gone from the next List.
+  SetMtime(SandboxDir(), old);
+  ASSERT_TRUE(store_.List().ok());
+  WriteFile(SandboxDir() + "/b", "garbage");
+  SetMtime(SandboxDir(), old);
+  EXPECT_TRUE(absl::IsDataLoss(store_.Read("b").status()));
+  SetMtime(SandboxDir(), old);
+  ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, std::vector<std::string>{"c"});
+}
+
+TEST_F(CheckpointStoreTest, ListDoesNotTrustARecentMtime) {
+  ASSERT_TRUE(store_.Write("a", WebCheckpoint()).ok());
+  const timespec now = Mtime(SandboxDir());
+  ASSERT_TRUE(store_.List().ok());
+  // Another change within the same clock tick leaves the mtime as it was.
+  WriteFile(SandboxDir() + "/z", kGoFile);
+  SetMtime(SandboxDir(), now);
+  absl::StatusOr<std::vector<std::string>> ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"a", "z"}));
+}
+
+TEST_F(CheckpointStoreTest, ListSeesTheDirectoryReplaced) {
+  ASSERT_TRUE(store_.Write("a", WebCheckpoint()).ok());
+  const timespec old = {Mtime(SandboxDir()).tv_sec - 60, 0};
+  SetMtime(SandboxDir(), old);
+  ASSERT_TRUE(store_.List().ok());
+  ASSERT_EQ(rename(SandboxDir().c_str(), (root_ + "/moved").c_str()), 0);
+  absl::StatusOr<std::vector<std::string>> ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_TRUE(ids->empty());
+  MakeSandboxDir();
+  WriteFile(SandboxDir() + "/n", kGoFile);
+  SetMtime(SandboxDir(), old);
+  ids = store_.List();
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, std::vector<std::string>{"n"});
 }
 
 TEST_F(CheckpointStoreTest, LeftoverTempFilesAreIgnoredAndCleanedByList) {
