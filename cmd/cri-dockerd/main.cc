@@ -14,6 +14,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "cmd/cri-dockerd/build_info.h"
 #include "cmd/cri-dockerd/daemon_metrics.h"
 #include "cmd/cri-dockerd/flags.h"
@@ -282,5 +283,10 @@ int main(int argc, char** argv) {
   // out of the others' reach, which grows RSS for nothing. Before any
   // thread exists.
   mallopt(M_ARENA_MAX, 2);
+  // Debian's Abseil is built with its debug-mode deadlock detection on:
+  // every lock then updates a global lock-order graph (four times the
+  // cost of a lock pair, measured). The tests keep it; the daemon does
+  // not pay for it on every call.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return cri_dockerd::Run(argc, argv);
 }
