@@ -154,7 +154,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
                               v1::ListPodSandboxResponse* resp) override {
     return Unary("ListPodSandbox", true, *context, *req, resp,
                  [&](const CallContext& c) {
-                   return runtime_->ListPodSandbox(c, *req);
+                   return runtime_->ListPodSandboxEncoded(c, *req);
                  });
   }
   grpc::Status UpdatePodSandboxResources(
@@ -221,7 +221,7 @@ class RuntimeServiceGrpc final : public v1::RuntimeService::Service,
                               v1::ListContainersResponse* resp) override {
     return Unary("ListContainers", true, *context, *req, resp,
                  [&](const CallContext& c) {
-                   return runtime_->ListContainers(c, *req);
+                   return runtime_->ListContainersEncoded(c, *req);
                  });
   }
   grpc::Status UpdateContainerResources(

@@ -14,6 +14,7 @@
 #include "cri/container_view/container_view.h"
 #include "cri/convert/naming.h"
 #include "cri/docker_streaming/exec_reaper.h"
+#include "cri/list_item_cache.h"
 
 namespace cri_dockerd {
 namespace {
@@ -43,6 +44,8 @@ RuntimeService::RuntimeService(docker::DockerClient* docker,
           std::make_unique<stats::Collector>(docker, std::move(stats_options))),
       late_execs_(std::make_unique<LateExecReaper>(docker)),
       view_(std::make_unique<container_view::ContainerView>(docker)),
+      container_items_(std::make_unique<ListItemCache<v1::Container>>()),
+      sandbox_items_(std::make_unique<ListItemCache<v1::PodSandbox>>()),
       events_(std::make_unique<events::ContainerEventSource>(
           docker,
           [this](const events::ContainerChange& change) {

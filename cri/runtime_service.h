@@ -26,6 +26,12 @@
 namespace cri_dockerd {
 
 class LateExecReaper;
+template <typename Message>
+struct ListItem;
+template <typename Message>
+class ListItemCache;
+template <typename Message>
+using ListItemPtr = std::shared_ptr<const ListItem<Message>>;
 
 namespace container_view {
 class ContainerView;
@@ -73,6 +79,11 @@ class RuntimeService {
       const CallContext& ctx, const v1::PodSandboxStatusRequest& req);
   absl::StatusOr<v1::ListPodSandboxResponse> ListPodSandbox(
       const CallContext& ctx, const v1::ListPodSandboxRequest& req);
+  // ListPodSandbox as the gRPC handler sends it: every entry already
+  // encoded, carried as an unknown field of the reply's `items` (the
+  // same bytes on the wire, without a copy or an encoding per poll).
+  absl::StatusOr<v1::ListPodSandboxResponse> ListPodSandboxEncoded(
+      const CallContext& ctx, const v1::ListPodSandboxRequest& req);
   absl::Status StreamPodSandboxes(
       const CallContext& ctx, const v1::StreamPodSandboxesRequest& req,
       const std::function<bool(const v1::StreamPodSandboxesResponse&)>& send);
@@ -101,6 +112,10 @@ class RuntimeService {
   absl::StatusOr<v1::ContainerStatusResponse> ContainerStatus(
       const CallContext& ctx, const v1::ContainerStatusRequest& req);
   absl::StatusOr<v1::ListContainersResponse> ListContainers(
+      const CallContext& ctx, const v1::ListContainersRequest& req);
+  // ListContainers as the gRPC handler sends it (see
+  // ListPodSandboxEncoded).
+  absl::StatusOr<v1::ListContainersResponse> ListContainersEncoded(
       const CallContext& ctx, const v1::ListContainersRequest& req);
   absl::Status StreamContainers(
       const CallContext& ctx, const v1::StreamContainersRequest& req,
@@ -195,6 +210,8 @@ class RuntimeService {
   // gone) as CRI PodSandbox entries, filtered.
   absl::StatusOr<std::vector<v1::PodSandbox>> ListSandboxes(
       const CallContext& ctx, const v1::PodSandboxFilter& filter);
+  absl::StatusOr<std::vector<ListItemPtr<v1::PodSandbox>>> ListSandboxItems(
+      const CallContext& ctx, const v1::PodSandboxFilter& filter);
   // A CRI container (labelled as ours) by ID or unique prefix, from the
   // container view (so without raw_json while the view serves); NotFound
   // otherwise, InvalidArgument for a malformed ID.
@@ -218,6 +235,8 @@ class RuntimeService {
                                       bool stderr);
   static v1::ContainerState CriState(const docker::ContainerState& s);
   absl::StatusOr<std::vector<v1::Container>> ListCriContainers(
+      const CallContext& ctx, const v1::ContainerFilter& filter);
+  absl::StatusOr<std::vector<ListItemPtr<v1::Container>>> ListContainerItems(
       const CallContext& ctx, const v1::ContainerFilter& filter);
   // Starts copying a started container's output into its CRI log file.
   void StartLogCopy(const docker::ContainerInspect& c);
@@ -271,6 +290,10 @@ class RuntimeService {
   // itself): what the List/Status verbs and the lookups read. Verbs that
   // change containers through docker Invalidate() them.
   const std::unique_ptr<container_view::ContainerView> view_;
+  // The List verbs' entries, per docker summary of view_ (thread-safe
+  // themselves).
+  const std::unique_ptr<ListItemCache<v1::Container>> container_items_;
+  const std::unique_ptr<ListItemCache<v1::PodSandbox>> sandbox_items_;
   // Set once before serving.
   streaming::StreamingServer* streaming_ = nullptr;
   // Last: its threads call back into this object and feed view_, so it

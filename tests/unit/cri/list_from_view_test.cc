@@ -33,6 +33,18 @@ std::string Print(const Items& items) {
   return out;
 }
 
+// The encoded reply (what the gRPC handler sends), serialized and parsed
+// as a client would.
+template <typename Reply>
+Reply OnTheWire(const absl::StatusOr<Reply>& encoded) {
+  Reply parsed;
+  EXPECT_TRUE(encoded.ok()) << encoded.status();
+  if (!encoded.ok()) return parsed;
+  EXPECT_TRUE(parsed.ParseFromString(encoded->SerializeAsString()));
+  EXPECT_TRUE(parsed.GetReflection()->GetUnknownFields(parsed).empty());
+  return parsed;
+}
+
 class ListFromViewTest : public ContainerTest {
  protected:
   void SetUp() override {
@@ -140,7 +152,12 @@ TEST_F(ListFromViewTest, ContainerFiltersAnswerLikeDocker) {
     absl::StatusOr<v1::ListContainersResponse> resp =
         service.ListContainers(Ctx(), req);
     EXPECT_TRUE(resp.ok()) << resp.status();
-    return resp.ok() ? Print(resp->containers()) : "";
+    const std::string printed = resp.ok() ? Print(resp->containers()) : "";
+    EXPECT_EQ(
+        Print(
+            OnTheWire(service.ListContainersEncoded(Ctx(), req)).containers()),
+        printed);
+    return printed;
   };
   // Once the view serves, no row asks docker.
   ASSERT_TRUE(PollUntil([&] {
@@ -194,7 +211,11 @@ TEST_F(ListFromViewTest, SandboxFiltersAnswerLikeDocker) {
     absl::StatusOr<v1::ListPodSandboxResponse> resp =
         service.ListPodSandbox(Ctx(), req);
     EXPECT_TRUE(resp.ok()) << resp.status();
-    return resp.ok() ? Print(resp->items()) : "";
+    const std::string printed = resp.ok() ? Print(resp->items()) : "";
+    EXPECT_EQ(
+        Print(OnTheWire(service.ListPodSandboxEncoded(Ctx(), req)).items()),
+        printed);
+    return printed;
   };
   ASSERT_TRUE(PollUntil([&] {
     docker_.ResetCalls();
@@ -209,6 +230,33 @@ TEST_F(ListFromViewTest, SandboxFiltersAnswerLikeDocker) {
     EXPECT_EQ(from_view, list(*direct_, c.filter));
   }
   EXPECT_NE(list(*service_, {}).find(gone_), std::string::npos);
+}
+
+// An entry is made again when its container changes: the state the view
+// learns from docker's events is what the next List shows, encoded too.
+TEST_F(ListFromViewTest, ListShowsAContainerThatChanged) {
+  auto state_of = [&](const std::string& id) {
+    v1::ListContainersRequest req;
+    req.mutable_filter()->set_id(id);
+    absl::StatusOr<v1::ListContainersResponse> encoded =
+        service_->ListContainersEncoded(Ctx(), req);
+    v1::ListContainersResponse parsed;
+    if (!encoded.ok() ||
+        !parsed.ParseFromString(encoded->SerializeAsString()) ||
+        parsed.containers_size() != 1) {
+      return v1::CONTAINER_UNKNOWN;
+    }
+    return parsed.containers(0).state();
+  };
+  ASSERT_TRUE(PollUntil([&] {
+    docker_.ResetCalls();
+    const bool running = state_of(running_) == v1::CONTAINER_RUNNING;
+    return running && docker_.Calls().empty();
+  }));
+  ASSERT_TRUE(
+      docker_.StopContainer(running_, absl::ZeroDuration(), Soon()).ok());
+  EXPECT_TRUE(
+      PollUntil([&] { return state_of(running_) == v1::CONTAINER_EXITED; }));
 }
 
 // With the view serving, CreateContainer takes the pod and the image's ID
