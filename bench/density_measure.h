@@ -48,6 +48,9 @@ struct LatencyResults {
   Series pod_status;        // PodSandboxStatus / GET /containers/{id}/json
   Series container_status;  // ContainerStatus / the same
   Series create;            // CreateContainer / POST /containers/create
+  // The mean of the daemon's own POST /containers/create requests during
+  // `create`, as its docker transport timed them (its /metrics).
+  double create_docker_mean_ms = -1;
   double docker_requests_per_relist = -1;
   int relist_errors = 0;
 };

@@ -83,7 +83,8 @@ int FreeLoopbackPort() {
 }
 
 absl::StatusOr<double> SumCounter(absl::string_view text,
-                                  absl::string_view family) {
+                                  absl::string_view family,
+                                  absl::string_view labels) {
   double sum = 0;
   int samples = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
@@ -92,7 +93,10 @@ absl::StatusOr<double> SumCounter(absl::string_view text,
     if (absl::StartsWith(line, "{")) {
       const size_t close = line.rfind('}');
       if (close == absl::string_view::npos) continue;
+      if (!absl::StrContains(line.substr(0, close), labels)) continue;
       line.remove_prefix(close + 1);
+    } else if (!labels.empty()) {
+      continue;
     }
     if (!absl::StartsWith(line, " ")) continue;
     std::vector<absl::string_view> fields =
@@ -109,7 +113,8 @@ absl::StatusOr<double> SumCounter(absl::string_view text,
   return sum;
 }
 
-absl::StatusOr<double> ScrapeCounterSum(int port, absl::string_view family) {
+absl::StatusOr<double> ScrapeCounterSum(int port, absl::string_view family,
+                                        absl::string_view labels) {
   absl::StatusOr<HttpReply> reply =
       LoopbackRequest(port, "GET", "/metrics", absl::Seconds(10));
   if (!reply.ok()) return reply.status();
@@ -117,7 +122,7 @@ absl::StatusOr<double> ScrapeCounterSum(int port, absl::string_view family) {
     return absl::UnavailableError(
         absl::StrCat("/metrics answered ", reply->status));
   }
-  return SumCounter(reply->body, family);
+  return SumCounter(reply->body, family, labels);
 }
 
 }  // namespace cri_dockerd::bench

@@ -28,12 +28,16 @@ int FreeLoopbackPort();
 
 // The sum over all label sets of counter `family` (e.g.
 // "cri_dockerd_docker_requests_total") in the Prometheus text that
-// 127.0.0.1:`port` serves at /metrics. NotFound if the family has no
-// sample; Unavailable if the endpoint does not answer 200.
-absl::StatusOr<double> ScrapeCounterSum(int port, absl::string_view family);
+// 127.0.0.1:`port` serves at /metrics; with `labels`, only over the
+// samples whose labels contain it (e.g. `operation="GET /_ping"`).
+// NotFound if no sample counts; Unavailable if the endpoint does not
+// answer 200.
+absl::StatusOr<double> ScrapeCounterSum(int port, absl::string_view family,
+                                        absl::string_view labels = "");
 
 // The same over already fetched exposition text (for ScrapeCounterSum).
 absl::StatusOr<double> SumCounter(absl::string_view text,
-                                  absl::string_view family);
+                                  absl::string_view family,
+                                  absl::string_view labels = "");
 
 }  // namespace cri_dockerd::bench
