@@ -149,6 +149,13 @@ std::vector<DockerLogFileId> StatDockerLogFiles(const std::string& path) {
   return out;
 }
 
+bool IsCurrentDockerLogFile(const std::string& path,
+                            const DockerLogFileId& id) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         id.SameFile(DockerLogFileId{st.st_dev, st.st_ino, 0});
+}
+
 absl::StatusOr<FdHandle> OpenDockerLogFile(const std::string& path,
                                            const DockerLogFileId& want) {
   const std::string file = DockerLogFilePath(path, want.index);

@@ -52,6 +52,10 @@ std::string DockerLogFilePath(const std::string& path, int index);
 // ..., ".1", then `path`). Compressed files are not part of it.
 std::vector<DockerLogFileId> StatDockerLogFiles(const std::string& path);
 
+// Whether `id` is still the file docker writes (at `path` itself): one
+// stat, where StatDockerLogFiles lists the directory.
+bool IsCurrentDockerLogFile(const std::string& path, const DockerLogFileId& id);
+
 // Opens file `want` of the set read-only; NotFound if it is gone or
 // another file has its name now (docker rotated again meanwhile).
 absl::StatusOr<FdHandle> OpenDockerLogFile(const std::string& path,

@@ -130,6 +130,13 @@ bool JsonLogTailer::Pump(Tail& t) {
 }
 
 bool JsonLogTailer::Advance(Tail& t) {
+  // Nearly every turn ends here, at the end of docker's current file: a
+  // stat tells it is still current, and the directory (docker's
+  // container directory, a dozen entries) is listed only once it is not.
+  if (IsCurrentDockerLogFile(t.path, t.in_hand)) {
+    t.rotated = false;
+    return false;
+  }
   const std::vector<DockerLogFileId> files = StatDockerLogFiles(t.path);
   std::optional<size_t> pos;
   for (size_t i = 0; i < files.size(); ++i) {

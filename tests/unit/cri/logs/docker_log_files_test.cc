@@ -76,6 +76,24 @@ TEST(StatDockerLogFiles, WriteOrderOldestFirst) {
   EXPECT_TRUE(OpenDockerLogFile(w.path(), files[0]).ok());
 }
 
+TEST(IsCurrentDockerLogFile, UntilDockerRotatesIt) {
+  testing_util::TempDir tmp;
+  DockerJsonLogWriter w(tmp.path(), "c");
+  w.Entry(At(0), "stdout", "0");
+  const std::vector<DockerLogFileId> before = StatDockerLogFiles(w.path());
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_TRUE(IsCurrentDockerLogFile(w.path(), before[0]));
+  w.Rotate(4);
+  EXPECT_FALSE(IsCurrentDockerLogFile(w.path(), before[0]));
+  w.Entry(At(1), "stdout", "1");
+  const std::vector<DockerLogFileId> after = StatDockerLogFiles(w.path());
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_TRUE(after[0].SameFile(before[0]));  // now ".1"
+  EXPECT_TRUE(IsCurrentDockerLogFile(w.path(), after[1]));
+  ASSERT_EQ(unlink(w.path().c_str()), 0);
+  EXPECT_FALSE(IsCurrentDockerLogFile(w.path(), after[1]));
+}
+
 TEST(FindOffsetBefore, LandsJustBeforeTheTime) {
   testing_util::TempDir tmp;
   DockerJsonLogWriter w(tmp.path(), "c");
