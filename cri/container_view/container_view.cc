@@ -30,6 +30,7 @@ void ContainerView::OnWatchConnecting() {
   connected_ = true;
   built_ = false;
   ++epoch_;
+  ListingChangedLocked();
   entries_.clear();
   images_.clear();
   ++image_change_;
@@ -44,6 +45,7 @@ void ContainerView::OnWatchDisconnected(const absl::Status& status) {
   connected_ = false;
   built_ = false;
   ++epoch_;
+  ListingChangedLocked();
   entries_.clear();
   images_.clear();
   ++image_change_;
@@ -85,6 +87,7 @@ void ContainerView::InvalidateLocked(const std::string& id) {
   e.summary_stale = true;
   e.inspect_stale = true;
   e.changed = ++change_;
+  ListingChangedLocked();
 }
 
 bool ContainerView::CurrentLocked(const Stamp& stamp, const Entry& e) const {
@@ -129,6 +132,7 @@ bool ContainerView::EnsureBuilt(absl::Time deadline) {
   }
   entries_ = std::move(built);
   built_ = true;
+  ListingChangedLocked();
   LOG(INFO) << "container view: serving " << entries_.size()
             << " containers from memory, following docker's events";
   return true;
@@ -197,7 +201,10 @@ absl::StatusOr<InspectPtr> ContainerView::InspectContainer(
   auto it = entries_.find(id);
   const bool keep = it != entries_.end() && CurrentLocked(stamp, it->second);
   if (!c.ok()) {
-    if (keep && absl::IsNotFound(c.status())) entries_.erase(it);
+    if (keep && absl::IsNotFound(c.status())) {
+      entries_.erase(it);
+      ListingChangedLocked();
+    }
     return c.status();
   }
   c->raw_json.clear();  // ~5 KB each; verbose answers ask docker
@@ -206,6 +213,7 @@ absl::StatusOr<InspectPtr> ContainerView::InspectContainer(
   if (keep) {
     if (inspect->labels.count(kContainerTypeLabel) == 0) {
       entries_.erase(it);  // not the shim's after all
+      ListingChangedLocked();
     } else {
       it->second.inspect = inspect;
       it->second.inspect_stale = false;

@@ -137,6 +137,9 @@ class ContainerView : public events::DockerWatchListener {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void InvalidateLocked(const std::string& id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ListingChangedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    ++listing_version_;
+  }
   // Whether an answer asked for at `stamp` may be kept for entry `e`.
   bool CurrentLocked(const Stamp& stamp, const Entry& e) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -160,6 +163,17 @@ class ContainerView : public events::DockerWatchListener {
   std::map<std::string, ImagePtr> images_ ABSL_GUARDED_BY(mu_);
   // Bumped by every image event.
   uint64_t image_change_ ABSL_GUARDED_BY(mu_) = 0;
+  // Bumped by every change to what ListContainers would answer: an entry
+  // invalidated, listed, refreshed or dropped, a (dis)connection.
+  uint64_t listing_version_ ABSL_GUARDED_BY(mu_) = 0;
+  // ListContainers' last answers (sorted) by their label filters, at the
+  // listing_version_ they were made at: kubelet lists the same way every
+  // second, and while nothing changed the answer is the same.
+  struct Listing {
+    uint64_t version = 0;
+    std::vector<SummaryPtr> summaries;
+  };
+  std::map<std::string, Listing> listings_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cri_dockerd::container_view

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "cri/container_view/container_view.h"
 #include "cri/convert/naming.h"
@@ -61,6 +62,18 @@ bool Answerable(const docker::ListContainersOptions& options) {
   return ours;
 }
 
+// The listings kept: kubelet's two (pods, containers), a few per-pod
+// ones.
+constexpr size_t kMaxListings = 16;
+
+// What distinguishes one answerable listing from another: its label
+// filters, in order.
+std::string ListingKey(const docker::ListContainersOptions& options) {
+  auto labels = options.filters.find("label");
+  if (labels == options.filters.end()) return "";
+  return absl::StrJoin(labels->second, "\n");
+}
+
 std::vector<SummaryPtr> Wrap(std::vector<docker::ContainerSummary> listed) {
   std::vector<SummaryPtr> out;
   out.reserve(listed.size());
@@ -80,12 +93,20 @@ absl::StatusOr<std::vector<SummaryPtr>> ContainerView::ListContainers(
         RefreshSummaries(deadline);
     if (!fetched.ok()) return fetched.status();
     const std::vector<LabelFilter> filters = LabelFilters(options);
+    const std::string key = ListingKey(options);
     std::vector<SummaryPtr> out;
     bool served = false;
+    uint64_t version = 0;
     {
       absl::MutexLock lock(&mu_);
       if (built_) {
         served = true;
+        version = listing_version_;
+        auto cached = listings_.find(key);
+        if (fetched->empty() && cached != listings_.end() &&
+            cached->second.version == version) {
+          return cached->second.summaries;
+        }
         for (const auto& [id, e] : entries_) {
           SummaryPtr s = e.summary;
           // Changed again while docker was asked: docker's answer is as
@@ -102,6 +123,13 @@ absl::StatusOr<std::vector<SummaryPtr>> ContainerView::ListContainers(
                   return a->created != b->created ? a->created > b->created
                                                   : a->id > b->id;
                 });
+      if (fetched->empty()) {
+        absl::MutexLock lock(&mu_);
+        if (listing_version_ == version) {
+          if (listings_.size() >= kMaxListings) listings_.clear();
+          listings_[key] = Listing{version, out};
+        }
+      }
       return out;
     }
   }
@@ -141,6 +169,7 @@ ContainerView::RefreshSummaries(absl::Time deadline) {
     }
   }
   absl::MutexLock lock(&mu_);
+  ListingChangedLocked();
   for (const auto& [id, s] : fetched) {
     auto it = entries_.find(id);
     if (it == entries_.end() || !CurrentLocked(stamp, it->second)) continue;

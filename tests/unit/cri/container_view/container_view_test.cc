@@ -173,6 +173,60 @@ TEST_F(ContainerViewTest, AnEventMakesTheNextReadAskDockerForThatEntryOnly) {
   EXPECT_TRUE(docker_.Calls().empty());
 }
 
+// While nothing changes, a listing hands out the very summaries of the
+// one before; every kind of change makes the next one anew.
+TEST_F(ContainerViewTest, AListingIsReusedUntilSomethingChanges) {
+  const std::string a = Create("k8s_a", "container");
+  const std::string b = Create("k8s_b", "container");
+  Serve();
+  absl::StatusOr<std::vector<SummaryPtr>> first =
+      view_.ListContainers(Ours(), Soon());
+  ASSERT_TRUE(first.ok());
+  absl::StatusOr<std::vector<SummaryPtr>> again =
+      view_.ListContainers(Ours(), Soon());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *first);
+  EXPECT_EQ(List(Ours({"app=k8s_b"})), std::vector<std::string>{b});
+  EXPECT_EQ(List(Ours({"app=k8s_b"})), std::vector<std::string>{b});
+  EXPECT_TRUE(docker_.Calls().empty());
+
+  // An event: the next listing asks docker for a, the one after that
+  // is made from memory, both with a's new state.
+  ASSERT_TRUE(docker_.StartContainer(a, Soon()).ok());
+  view_.OnDockerEvent(EventOf(a, "start"));
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<std::vector<SummaryPtr>> listed =
+        view_.ListContainers(Ours(), Soon());
+    ASSERT_TRUE(listed.ok());
+    ASSERT_EQ(listed->size(), 2u);
+    for (const SummaryPtr& s : *listed) {
+      EXPECT_EQ(s->state, s->id == a ? "running" : "created") << i;
+    }
+  }
+  // Read-your-writes.
+  ASSERT_TRUE(docker_.StartContainer(b, Soon()).ok());
+  view_.Invalidate(b);
+  EXPECT_EQ(List(Ours({"app=k8s_b"})), std::vector<std::string>{b});
+  absl::StatusOr<std::vector<SummaryPtr>> only_b =
+      view_.ListContainers(Ours({"app=k8s_b"}), Soon());
+  ASSERT_TRUE(only_b.ok());
+  ASSERT_EQ(only_b->size(), 1u);
+  EXPECT_EQ((*only_b)[0]->state, "running");
+
+  // Removed behind the view's back, found out by an inspect before the
+  // event comes: gone from the next listing.
+  ASSERT_EQ(List(), (std::vector<std::string>{std::min(a, b), std::max(a, b)}));
+  ASSERT_TRUE(docker_.RemoveContainer(a, true, false, Soon()).ok());
+  EXPECT_EQ(StateOf(a), "NOT_FOUND");
+  EXPECT_EQ(List(), std::vector<std::string>{b});
+  EXPECT_EQ(List(), std::vector<std::string>{b});
+
+  // A new connection starts over.
+  view_.OnWatchConnecting();
+  const std::string c = Create("k8s_c", "container");
+  EXPECT_EQ(List(), (std::vector<std::string>{std::min(b, c), std::max(b, c)}));
+}
+
 TEST_F(ContainerViewTest, CreatedAndDestroyedContainersComeAndGo) {
   const std::string a = Create("k8s_a", "container");
   Serve();
