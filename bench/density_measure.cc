@@ -34,13 +34,20 @@ bool DockerGet(const std::string& socket, const std::string& path) {
   return r.ok() && r->status == 200;
 }
 
-// `calls` CRI calls (cri(i)) and as many docker requests (docker(i)), in
-// turns.
+// `calls` CRI calls (cri(i)), then as many docker requests (docker(i)),
+// each series back to back after one untimed call. Not in turns: docker
+// goes on working for milliseconds after it answers a listing (its
+// garbage collector), which slowed whatever call came next: after
+// GET /containers/json, a PodSandboxStatus took 0.7 ms instead of 0.17.
 template <typename Cri, typename Docker>
-Series Alternate(int calls, Cri cri, Docker docker) {
+Series InBlocks(int calls, Cri cri, Docker docker) {
   Series s;
+  cri(0);
   for (int i = 0; i < calls; ++i) {
     Timed([&] { return cri(i); }, &s.cri_ms, &s.errors);
+  }
+  docker(0);
+  for (int i = 0; i < calls; ++i) {
     Timed([&] { return docker(i); }, &s.docker_ms, &s.errors);
   }
   return s;
@@ -190,10 +197,10 @@ absl::Status MeasureLatencies(const MeasureOptions& o, DensityWorkload& w,
     return DockerGet(sock, "/containers/json?all=1");
   };
   std::cerr << "timing ListPodSandbox and ListContainers" << std::endl;
-  out->list_pods = Alternate(
+  out->list_pods = InBlocks(
       o.calls, [&](int) { return ListPods(w); }, docker_list);
   RETURN_IF_ERROR(w.Check("ListPodSandbox"));
-  out->list_containers = Alternate(
+  out->list_containers = InBlocks(
       o.calls, [&](int) { return ListContainers(w); }, docker_list);
   RETURN_IF_ERROR(w.Check("ListContainers"));
   auto pod_status = [&](int i) {
@@ -219,11 +226,11 @@ absl::Status MeasureLatencies(const MeasureOptions& o, DensityWorkload& w,
   for (size_t i = 0; i < pods.size(); ++i) pod_status(static_cast<int>(i));
   for (size_t i = 0; i < cs.size(); ++i) container_status(static_cast<int>(i));
   std::cerr << "timing PodSandboxStatus and ContainerStatus" << std::endl;
-  out->pod_status = Alternate(o.calls, pod_status, [&](int i) {
+  out->pod_status = InBlocks(o.calls, pod_status, [&](int i) {
     return DockerGet(sock, "/containers/" + pods[i % pods.size()] + "/json");
   });
   RETURN_IF_ERROR(w.Check("PodSandboxStatus"));
-  out->container_status = Alternate(o.calls, container_status, [&](int i) {
+  out->container_status = InBlocks(o.calls, container_status, [&](int i) {
     return DockerGet(sock, "/containers/" + cs[i % cs.size()].id + "/json");
   });
   RETURN_IF_ERROR(w.Check("ContainerStatus"));
