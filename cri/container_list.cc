@@ -86,12 +86,7 @@ absl::StatusOr<std::vector<v1::Container>> RuntimeService::ListCriContainers(
     const CallContext& ctx, const v1::ContainerFilter& filter) {
   ASSIGN_OR_RETURN(std::vector<ListItemPtr<v1::Container>> items,
                    ListContainerItems(ctx, filter));
-  std::vector<v1::Container> out;
-  out.reserve(items.size());
-  for (const ListItemPtr<v1::Container>& item : items) {
-    out.push_back(item->message);
-  }
-  return out;
+  return MessagesOf(items);
 }
 
 absl::StatusOr<v1::ListContainersResponse> RuntimeService::ListContainers(

@@ -42,12 +42,21 @@ ListItemPtr<Message> MakeListItem(Message message) {
   return item;
 }
 
+// The items' messages, copied (for callers that keep or change them).
+template <typename Message>
+std::vector<Message> MessagesOf(
+    const std::vector<ListItemPtr<Message>>& items) {
+  std::vector<Message> out;
+  out.reserve(items.size());
+  for (const ListItemPtr<Message>& item : items) out.push_back(item->message);
+  return out;
+}
+
 // A List reply whose entries travel already encoded: each item's bytes
 // as an unknown field numbered `field` (the reply's repeated entry
 // field), which serializes to the very bytes the parsed reply would.
 template <typename Reply, typename Message>
-Reply EncodedReply(const std::vector<ListItemPtr<Message>>& items,
-                   int field) {
+Reply EncodedReply(const std::vector<ListItemPtr<Message>>& items, int field) {
   Reply reply;
   google::protobuf::UnknownFieldSet* unknown =
       reply.GetReflection()->MutableUnknownFields(&reply);

@@ -79,12 +79,7 @@ absl::StatusOr<std::vector<v1::PodSandbox>> RuntimeService::ListSandboxes(
     const CallContext& ctx, const v1::PodSandboxFilter& filter) {
   ASSIGN_OR_RETURN(std::vector<ListItemPtr<v1::PodSandbox>> items,
                    ListSandboxItems(ctx, filter));
-  std::vector<v1::PodSandbox> out;
-  out.reserve(items.size());
-  for (const ListItemPtr<v1::PodSandbox>& item : items) {
-    out.push_back(item->message);
-  }
-  return out;
+  return MessagesOf(items);
 }
 
 absl::StatusOr<v1::ListPodSandboxResponse> RuntimeService::ListPodSandbox(
