@@ -76,8 +76,6 @@ network::NetworkSettings MakeNetworkSettings(const Flags& flags) {
   settings.cni_bin_dirs = flags.cni_bin_dir;
   settings.cni_cache_dir = flags.cni_cache_dir;
   settings.pod_cidr = flags.pod_cidr;
-  settings.hairpin_mode = flags.hairpin_mode;
-  settings.mtu = flags.network_plugin_mtu;
   return settings;
 }
 
@@ -133,6 +131,9 @@ int Run(int argc, char** argv) {
   LogSeverity severity = LogSeverity::kInfo;
   ParseLogLevel(flags.log_level, &severity);
   SetMinLogSeverity(severity);
+  for (const std::string& warning : InertFlagWarnings(flags)) {
+    LOG(WARNING) << warning;
+  }
 
   // Handle stop signals synchronously; threads created later inherit the
   // mask. A peer closing a socket must not kill the daemon.
@@ -259,6 +260,11 @@ int Run(int argc, char** argv) {
     }
     LOG(INFO) << "serving metrics on http://" << flags.metrics_bind_addr
               << "/metrics";
+    if (!metrics::IsLoopback(*addr)) {
+      LOG(WARNING) << "--metrics-bind-addr " << flags.metrics_bind_addr
+                   << " is reachable from the network: the metrics name "
+                      "every pod and container on this node";
+    }
   }
   sd_notify(0, "READY=1");
 

@@ -54,4 +54,18 @@ absl::StatusOr<BindAddress> ParseBindAddress(absl::string_view text,
   return out;
 }
 
+bool IsLoopback(const BindAddress& a) {
+  if (a.addr.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&a.addr);
+    return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (a.addr.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a.addr);
+    if (IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr) &&
+           v6->sin6_addr.s6_addr[12] == 127;
+  }
+  return false;
+}
+
 }  // namespace cri_dockerd::metrics

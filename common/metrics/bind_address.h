@@ -21,4 +21,8 @@ struct BindAddress {
 absl::StatusOr<BindAddress> ParseBindAddress(absl::string_view text,
                                              bool allow_port_zero = false);
 
+// Whether only this machine can reach `a`: 127.0.0.0/8, ::1, or an
+// IPv4-mapped loopback (::ffff:127.x.y.z).
+bool IsLoopback(const BindAddress& a);
+
 }  // namespace cri_dockerd::metrics

@@ -226,6 +226,22 @@ TEST(BindAddressTest, AcceptsIpLiteralsWithPorts) {
   EXPECT_EQ(ParseBindAddress("[::1]:9101")->addr.ss_family, AF_INET6);
 }
 
+TEST(BindAddressTest, TellsLoopbackFromTheNetwork) {
+  for (const char* local : {"127.0.0.1:9101", "127.1.2.3:9101", "[::1]:9101",
+                            "[::ffff:127.0.0.1]:1"}) {
+    absl::StatusOr<BindAddress> a = ParseBindAddress(local);
+    ASSERT_TRUE(a.ok()) << local;
+    EXPECT_TRUE(IsLoopback(*a)) << local;
+  }
+  for (const char* open :
+       {"0.0.0.0:9101", "10.0.0.1:9101", "[::]:9101", "[fe80::1]:9101",
+        "[::ffff:10.0.0.1]:1", "128.0.0.1:9101"}) {
+    absl::StatusOr<BindAddress> a = ParseBindAddress(open);
+    ASSERT_TRUE(a.ok()) << open;
+    EXPECT_FALSE(IsLoopback(*a)) << open;
+  }
+}
+
 TEST(BindAddressTest, RejectsEverythingElse) {
   for (const char* bad :
        {"", "9101", ":9101", "localhost:9101", "127.0.0.1",
