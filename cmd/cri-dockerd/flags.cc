@@ -148,8 +148,9 @@ const std::vector<FlagSpec>& Specs() {
                        "The directory where CNI stores cache files."),
       FlagSpec{
           "network-plugin-mtu", Kind::kInt32,
-          "The MTU passed to the network plugin (0: the plugin's "
-          "default).",
+          "Accepted for the Go cri-dockerd's command lines; only its "
+          "kubenet used it. Set \"mtu\" in the CNI network config "
+          "instead (a warning says so when set).",
           [](Flags& f, const std::string& v) {
             int mtu = 0;
             if (!absl::SimpleAtoi(v, &mtu) || mtu < 0) {
@@ -161,7 +162,10 @@ const std::vector<FlagSpec>& Specs() {
           },
           [](const Flags& f) { return std::to_string(f.network_plugin_mtu); }},
       FlagSpec{"hairpin-mode", Kind::kString,
-               "Hairpin mode: promiscuous-bridge, hairpin-veth or none.",
+               "promiscuous-bridge, hairpin-veth or none. Accepted for the "
+               "Go cri-dockerd's command lines; only its kubenet used it. "
+               "Set \"hairpinMode\" in the CNI bridge config instead (a "
+               "warning says so when not none).",
                [](Flags& f, const std::string& v) {
                  if (v != "promiscuous-bridge" && v != "hairpin-veth" &&
                      v != "none") {
@@ -329,6 +333,24 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
     if (absl::Status s = spec->set(flags, *value); !s.ok()) return s;
   }
   return flags;
+}
+
+std::vector<std::string> InertFlagWarnings(const Flags& flags) {
+  std::vector<std::string> out;
+  if (flags.network_plugin_mtu != 0) {
+    out.push_back(absl::StrCat(
+        "--network-plugin-mtu=", flags.network_plugin_mtu,
+        " has no effect: only kubenet used it, and this daemon's pods get "
+        "their network from CNI; set \"mtu\" in the CNI network config"));
+  }
+  if (flags.hairpin_mode != "none") {
+    out.push_back(absl::StrCat(
+        "--hairpin-mode=", flags.hairpin_mode,
+        " has no effect: only kubenet used it, and this daemon's pods get "
+        "their network from CNI; set \"hairpinMode\": true in the CNI "
+        "bridge plugin's config"));
+  }
+  return out;
 }
 
 std::string Usage() {

@@ -47,4 +47,10 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args);
 // The --help text.
 std::string Usage();
 
+// One line per flag that was given a value it cannot act on: the Go
+// cri-dockerd's --network-plugin-mtu and --hairpin-mode, which only its
+// kubenet used. Accepted so that its command lines still start this
+// daemon; main logs these at WARNING.
+std::vector<std::string> InertFlagWarnings(const Flags& flags);
+
 }  // namespace cri_dockerd

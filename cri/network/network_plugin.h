@@ -87,8 +87,6 @@ struct NetworkSettings {
   std::string cni_bin_dirs = "/opt/cni/bin";  // comma-separated
   std::string cni_cache_dir = "/var/lib/cni/cache";
   std::string pod_cidr;
-  std::string hairpin_mode = "none";
-  int mtu = 0;
 };
 
 // Builds the plugin named in settings. Unknown names, and kubenet (which

@@ -189,5 +189,26 @@ TEST(FlagsTest, UsageListsEveryFlagWithDefaults) {
             std::string::npos);
 }
 
+TEST(FlagsTest, InertNetworkFlagsAreAcceptedWithAWarning) {
+  absl::StatusOr<Flags> defaults = ParseFlags({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_TRUE(InertFlagWarnings(*defaults).empty());
+  absl::StatusOr<Flags> f = ParseFlags(
+      {"--network-plugin-mtu=1450", "--hairpin-mode=promiscuous-bridge"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  const std::vector<std::string> warnings = InertFlagWarnings(*f);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("--network-plugin-mtu=1450 has no effect"),
+            std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("\"mtu\""), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("--hairpin-mode=promiscuous-bridge has no effect"),
+            std::string::npos)
+      << warnings[1];
+  // Bad values are still refused.
+  EXPECT_FALSE(ParseFlags({"--hairpin-mode=sometimes"}).ok());
+  EXPECT_FALSE(ParseFlags({"--network-plugin-mtu=-1"}).ok());
+}
+
 }  // namespace
 }  // namespace cri_dockerd
