@@ -1,6 +1,6 @@
 // CurlDockerClient's container calls: create, start, stop, remove,
 // inspect and list.
-#include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,10 +23,14 @@ namespace {
 
 const char* Bool(bool b) { return b ? "true" : "false"; }
 
-// Whole seconds, rounded up so the container gets at least `grace`.
+// Whole seconds, rounded up so the container gets at least `grace`, at
+// most 2^31-1 (what any docker parses as an int and turns into a
+// duration without overflow; an infinite grace ends there too).
 int64_t StopSeconds(absl::Duration grace) {
+  constexpr int64_t kMaxSeconds = std::numeric_limits<int32_t>::max();
   if (grace <= absl::ZeroDuration()) return 0;
-  return static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(grace)));
+  if (grace >= absl::Seconds(kMaxSeconds)) return kMaxSeconds;
+  return absl::ToInt64Seconds(absl::Ceil(grace, absl::Seconds(1)));
 }
 
 absl::StatusOr<std::string> EscapeId(const std::string& id) {

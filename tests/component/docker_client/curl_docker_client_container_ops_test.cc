@@ -47,15 +47,20 @@ TEST_F(ContainerOpsTest, StopSendsGraceInWholeSecondsRoundedUp) {
   server_->SetResponse("POST", "/v1.41/containers/abc/stop", {.status = 204});
   for (absl::Duration grace :
        {absl::Seconds(10), absl::Milliseconds(1500), absl::Milliseconds(1),
-        absl::ZeroDuration(), absl::Seconds(-3)}) {
+        absl::ZeroDuration(), absl::Seconds(-3), absl::Hours(1e9),
+        absl::InfiniteDuration()}) {
     EXPECT_TRUE(
         client_->StopContainer("abc", grace, In(absl::Seconds(5))).ok());
   }
-  EXPECT_THAT(server_->Paths(), ElementsAre("/v1.41/containers/abc/stop?t=10",
-                                            "/v1.41/containers/abc/stop?t=2",
-                                            "/v1.41/containers/abc/stop?t=1",
-                                            "/v1.41/containers/abc/stop?t=0",
-                                            "/v1.41/containers/abc/stop?t=0"));
+  EXPECT_THAT(server_->Paths(),
+              ElementsAre("/v1.41/containers/abc/stop?t=10",
+                          "/v1.41/containers/abc/stop?t=2",
+                          "/v1.41/containers/abc/stop?t=1",
+                          "/v1.41/containers/abc/stop?t=0",
+                          "/v1.41/containers/abc/stop?t=0",
+                          // docker's int32-safe maximum
+                          "/v1.41/containers/abc/stop?t=2147483647",
+                          "/v1.41/containers/abc/stop?t=2147483647"));
 }
 
 TEST_F(ContainerOpsTest, StopOutcomes) {

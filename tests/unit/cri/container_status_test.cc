@@ -1,5 +1,7 @@
 // ContainerStatus against the fake docker client, through a container's
 // lifecycle (start, stop, reopen, remove) and the ways it can end.
+#include <limits>
+
 #include "tests/unit/cri/container_fixture.h"
 
 namespace cri_dockerd {
@@ -36,6 +38,13 @@ TEST_F(ContainerTest, LifecycleAndStatus) {
   EXPECT_EQ(st->state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(st->reason(), "Completed");
   EXPECT_TRUE(service_->StopContainer(Ctx(), stop).ok()) << "already stopped";
+  // A huge timeout is clamped to a week: the docker call keeps a bound.
+  stop.set_timeout(std::numeric_limits<int64_t>::max());
+  const absl::Time before = absl::Now();
+  EXPECT_TRUE(service_->StopContainer(Ctx(), stop).ok());
+  EXPECT_GE(docker_.LastDeadline(), before + absl::Hours(24 * 7));
+  EXPECT_LE(docker_.LastDeadline(),
+            absl::Now() + absl::Hours(24 * 7) + absl::Minutes(1));
   stop.set_timeout(-1);
   EXPECT_EQ(service_->StopContainer(Ctx(), stop).status().code(),
             absl::StatusCode::kInvalidArgument);
