@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -191,17 +192,45 @@ absl::StatusOr<std::vector<int>> FindRuntimePids(
   }
   closedir(d);
 
+  auto is_dockerd = [&procs](int pid) {
+    return std::any_of(procs.begin(), procs.end(), [pid](const Proc& p) {
+      return p.pid == pid && p.comm == "dockerd";
+    });
+  };
   std::vector<int> dockerds;
+  std::string tried;
   if (!settings.docker_socket.empty()) {
     absl::StatusOr<int> peer = PeerPid(settings.docker_socket);
-    if (!peer.ok()) return peer.status();
-    dockerds.push_back(*peer);
-  } else {
+    if (peer.ok() && is_dockerd(*peer)) {
+      dockerds.push_back(*peer);
+    } else {
+      tried = peer.ok()
+                  ? absl::StrCat("the process serving ", settings.docker_socket,
+                                 " (pid ", *peer, ") is not dockerd")
+                  : std::string(peer.status().message());
+    }
+  }
+  int pid = 0;
+  if (dockerds.empty()) {
+    if (absl::SimpleAtoi(
+            absl::StripAsciiWhitespace(ReadFile(settings.docker_pid_file)),
+            &pid) &&
+        is_dockerd(pid)) {
+      dockerds.push_back(pid);
+    } else {
+      absl::StrAppend(&tried, tried.empty() ? "" : "; ", "pid file ",
+                      settings.docker_pid_file, " names no live dockerd");
+    }
+  }
+  if (dockerds.empty()) {
     for (const Proc& p : procs) {
       if (p.comm == "dockerd") dockerds.push_back(p.pid);
     }
   }
-  if (dockerds.empty()) return absl::NotFoundError("no dockerd process found");
+  if (dockerds.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no dockerd process found (", tried, ")"));
+  }
   std::vector<int> pids = dockerds;
   for (const Proc& p : procs) {
     // The containerd a dockerd supervises (a system containerd has its own

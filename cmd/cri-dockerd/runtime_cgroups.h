@@ -18,8 +18,9 @@ namespace cri_dockerd {
 
 struct RuntimeCgroupSettings {
   std::string cgroup;  // absolute, e.g. "/system.slice/docker-runtime"
-  // unix socket of dockerd (its pid is read with SO_PEERCRED); empty for a
-  // tcp endpoint, then dockerd is found by process name.
+  // dockerd's pid file (its --pidfile; docker's default).
+  std::string docker_pid_file = "/var/run/docker.pid";
+  // unix socket of dockerd; empty for a tcp endpoint.
   std::string docker_socket;
   std::string cgroup_root = "/sys/fs/cgroup";
   std::string proc_root = "/proc";
@@ -35,6 +36,12 @@ absl::Status MoveIntoCgroup(const RuntimeCgroupSettings& settings,
                             const std::vector<int>& pids);
 
 // dockerd's pid plus the pids of the containerd processes it started.
+// dockerd is: the process serving docker's socket, if that is a dockerd
+// (the engine this daemon talks to; under socket activation systemd,
+// PID 1, holds the socket and is never taken); else the process
+// docker's pid file names, if that is a live dockerd (as dockershim
+// found it); else every process named dockerd. NotFound, naming what
+// was looked at, when there is none.
 absl::StatusOr<std::vector<int>> FindRuntimePids(
     const RuntimeCgroupSettings& settings);
 
