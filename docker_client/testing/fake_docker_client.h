@@ -315,21 +315,28 @@ class FakeDockerClient : public DockerClient {
   // Marks the image with this exact ID as used by a container.
   void SetImageInUse(const std::string& id, bool in_use);
 
-  // What PullImage does for one image:tag. For each message it waits
-  // `interval` (calling options.check at least every 10 ms and failing
-  // with its status if non-OK, or with DeadlineExceeded past the
-  // deadline), then calls options.on_progress; finally it returns
-  // `result`, first storing `image` (AddImage) if the result is OK.
+  // What PullImage does for one image:tag. While pulls are held
+  // (HoldPulls) it waits; then, like a private registry, it fails with
+  // Unauthenticated if `username` is set and options.auth names another
+  // user. For each message it waits `interval`; all this time it calls
+  // options.check at least every 10 ms (failing with its status if
+  // non-OK) and fails with DeadlineExceeded past the deadline. Each
+  // message goes to options.on_progress; finally it returns `result`,
+  // first storing `image` (AddImage) if the result is OK.
   struct FakePull {
     std::vector<PullProgress> messages;
     absl::Duration interval = absl::ZeroDuration();
     absl::Status result;
     std::optional<ImageInspect> image;
+    std::string username;
   };
   // Scripts pulls of options.image + ":" + options.tag (also for digests:
   // "repo:sha256:..."). Unscripted pulls fail with NotFound (docker's
   // "manifest unknown").
   void SetPullScript(const std::string& image_and_tag, FakePull pull);
+  // While held, scripted pulls wait before their first message, as for
+  // a registry that has not answered yet.
+  void HoldPulls(bool hold);
   // Pulls running right now.
   int ActivePulls() const;
   // Every PullImage call's options in call order, without the callbacks.
@@ -427,6 +434,7 @@ class FakeDockerClient : public DockerClient {
   std::map<std::string, FakePull> pull_scripts_ ABSL_GUARDED_BY(mu_);
   std::vector<PullOptions> pull_calls_ ABSL_GUARDED_BY(mu_);
   int active_pulls_ ABSL_GUARDED_BY(mu_) = 0;
+  bool pulls_held_ ABSL_GUARDED_BY(mu_) = false;
   DiskUsage disk_usage_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, FakeContainer> containers_ ABSL_GUARDED_BY(mu_);
   int64_t container_serial_ ABSL_GUARDED_BY(mu_) = 0;

@@ -107,6 +107,11 @@ void FakeDockerClient::SetPullScript(const std::string& image_and_tag,
   pull_scripts_[image_and_tag] = std::move(pull);
 }
 
+void FakeDockerClient::HoldPulls(bool hold) {
+  absl::MutexLock lock(&mu_);
+  pulls_held_ = hold;
+}
+
 int FakeDockerClient::ActivePulls() const {
   absl::MutexLock lock(&mu_);
   return active_pulls_;
@@ -240,6 +245,19 @@ absl::Status FakeDockerClient::PullImage(const PullOptions& options,
     absl::MutexLock lock(&mu_);
     --active_pulls_;
   };
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!pulls_held_) break;
+    }
+    if (absl::Status s = Wait(kCheckPeriod, options.check, deadline); !s.ok()) {
+      return s;
+    }
+  }
+  if (!pull.username.empty() && options.auth.username != pull.username) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "pulling ", key, ": unauthorized: authentication required"));
+  }
   for (const PullProgress& message : pull.messages) {
     if (absl::Status s = Wait(pull.interval, options.check, deadline);
         !s.ok()) {
