@@ -1,10 +1,14 @@
 // PullImage: POST /images/create for a normalised reference, with the
 // request's credentials or else the node's, following docker's progress
-// stream. Cancelled when nothing advances for
-// --image-pull-progress-deadline, when the client goes away, or at its
-// deadline; concurrent pulls of one reference share one docker pull.
+// stream. Fails when nothing advances for --image-pull-progress-deadline;
+// returns at its deadline or when the client goes away. Concurrent pulls
+// of one reference with the same credentials share one docker pull, which
+// stops once none of them waits any more (pull_coordinator.h).
 // Docker only lists an image once its pull completes, so a failed or
 // cancelled pull leaves nothing behind in ListImages. Returns the image ID.
+#include <functional>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -31,23 +35,30 @@ docker::RegistryAuth FromCri(const v1::AuthConfig& a) {
   return auth;
 }
 
-// Says which registry failed and how, keeping docker's words (which name
-// the image) and code.
-absl::Status Describe(const absl::Status& s, const image::ImageReference& ref) {
+// Says what failed: the reference and, for a refusal, which credentials
+// the registry refused (never the credentials themselves); docker's words
+// and code are kept.
+absl::Status Describe(const absl::Status& s, const image::ImageReference& ref,
+                      const std::string& key, const std::string& source,
+                      bool sent_credentials) {
   switch (s.code()) {
     case absl::StatusCode::kUnauthenticated:
     case absl::StatusCode::kPermissionDenied:
-      return absl::Status(s.code(),
-                          absl::StrCat("authentication failed for registry ",
-                                       ref.domain, ": ", s.message()));
-    case absl::StatusCode::kUnavailable:
       return absl::Status(
           s.code(),
-          absl::StrCat("registry ", ref.domain, " unreachable: ", s.message()));
+          absl::StrCat("authentication failed for registry ", ref.domain, ": ",
+                       sent_credentials
+                           ? absl::StrCat("it refused ", source, " for ")
+                           : "no credentials were sent for ",
+                       key, ": ", s.message()));
+    case absl::StatusCode::kUnavailable:
+      return absl::Status(s.code(), absl::StrCat("registry ", ref.domain,
+                                                 " unreachable pulling ", key,
+                                                 ": ", s.message()));
     case absl::StatusCode::kNotFound:
       return absl::Status(
-          s.code(), absl::StrCat("not found in registry ", ref.domain, ": ",
-                                 s.message()));
+          s.code(), absl::StrCat(key, " not found in registry ", ref.domain,
+                                 ": ", s.message()));
     default:
       return s;
   }
@@ -73,37 +84,48 @@ absl::Status ImageService::Pull(const CallContext& ctx,
   docker::PullOptions options;
   options.image = image::DockerRepository(ref);
   options.tag = image::DockerTagOrDigest(ref);
-  const char* source = "no credentials";
+  // Names the credentials for logs and errors without showing them.
+  std::string source = "no credentials";
   if (auth != nullptr && HasCredentials(*auth)) {
     options.auth = FromCri(*auth);
     source = "the request's credentials";
   } else if (auto node = credentials_.Lookup(ref.Name())) {
     options.auth = *node;
-    source = "the node's docker credentials";
+    source = absl::StrCat("the node's docker credentials for ",
+                          node->server_address);
   }
 
-  absl::Status pulled =
-      pulls_.Pull(key, ctx.deadline, ctx.cancelled, [&]() -> absl::Status {
+  // The pull may outlive this call (another caller may still want it), so
+  // it owns copies of what it uses; `this` outlives it, as pulls_ waits
+  // for its pulls when destroyed.
+  const absl::Duration stall_limit = options_.image_pull_progress_deadline;
+  absl::Status pulled = pulls_.Pull(
+      key, options.auth, ctx.deadline, ctx.cancelled,
+      [this, key, options, source,
+       stall_limit](const std::function<bool()>& abandoned) mutable {
         LOG(INFO) << "pulling " << key << " with " << source;
-        image::PullProgressTracker tracker(
-            key, options_.image_pull_progress_deadline);
+        image::PullProgressTracker tracker(key, stall_limit);
         options.on_progress = [&tracker](const docker::PullProgress& p) {
           tracker.Observe(p);
         };
-        options.check = [&tracker, &ctx, &key]() -> absl::Status {
-          if (ctx.IsCancelled()) {
-            return absl::CancelledError(
-                absl::StrCat("pull of ", key, " cancelled by the client"));
+        options.check = [&tracker, &abandoned, &key]() -> absl::Status {
+          if (abandoned()) {
+            return absl::CancelledError(absl::StrCat(
+                "pull of ", key, " cancelled: no request waits for it"));
           }
           return tracker.Check();
         };
         const absl::Time start = absl::Now();
-        absl::Status s = docker_->PullImage(options, ctx.deadline);
+        // No deadline of its own: it ends when its last caller leaves
+        // (see PullCoordinator) or when it stalls.
+        absl::Status s = docker_->PullImage(options, absl::InfiniteFuture());
         LOG(INFO) << "pull of " << key << (s.ok() ? " done" : " failed")
                   << " in " << absl::Now() - start;
         return s;
       });
-  if (!pulled.ok()) return Describe(pulled, ref);
+  if (!pulled.ok()) {
+    return Describe(pulled, ref, key, source, !options.auth.empty());
+  }
   return absl::OkStatus();
 }
 

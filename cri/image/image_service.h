@@ -81,6 +81,8 @@ class ImageService : public NodeImages {
   // Normalised pod infra image ("registry.k8s.io/pause:3.10").
   const std::string pinned_image_;
 
+  // Its pulls use docker_ and run on threads of their own: declared after
+  // what they use, as its destructor waits for them.
   image::PullCoordinator pulls_;
 
   // ImageFsInfo asks docker for disk usage (expensive); answers are reused

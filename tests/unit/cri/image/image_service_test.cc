@@ -1,6 +1,7 @@
 // ImageService handlers against the fake docker client.
 #include "cri/image/image_service.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <thread>
@@ -8,6 +9,7 @@
 #include "common/testing/temp_dir.h"
 #include "docker_client/testing/fake_docker_client.h"
 #include "gtest/gtest.h"
+#include "tests/poll_until.h"
 
 namespace cri_dockerd {
 namespace {
@@ -189,28 +191,15 @@ TEST_F(ImageServiceTest, ConcurrentPullsOfOneImageShareOneDockerPull) {
   options_.image_pull_progress_deadline = absl::Seconds(60);
   Rebuild();
   FakeDockerClient::FakePull pull;
-  for (int i = 1; i <= 5; ++i)
-    pull.messages.push_back({"abc", "Downloading", i, 5});
-  pull.interval = absl::Milliseconds(50);
+  pull.messages = {{"abc", "Downloading", 1, 5},
+                   {"abc", "Pull complete", 0, 0}};
   pull.image = Image(kBusyboxId, {"busybox:latest"});
   docker_.SetPullScript("busybox:latest", pull);
-  // Each caller's cancellation poll tells that the caller is inside the
-  // pull (the one pulling polls it between progress messages, the others
-  // while they wait) and holds it there until all four are, so the pull
-  // cannot be over before a slow thread has even asked.
+  // The pull is held until every caller waits (each polls its
+  // cancellation while it waits), so none can come after it ended.
+  docker_.HoldPulls(true);
   constexpr int kCallers = 4;
-  std::atomic<int> inside{0};
-  std::array<std::atomic<bool>, kCallers> counted{};
-  auto arrived = [&](int i) {
-    return [&, i] {
-      if (!counted[i].exchange(true)) ++inside;
-      const absl::Time give_up = absl::Now() + absl::Seconds(30);
-      while (inside.load() < kCallers && absl::Now() < give_up) {
-        absl::SleepFor(absl::Milliseconds(1));
-      }
-      return false;
-    };
-  };
+  std::array<std::atomic<bool>, kCallers> waiting{};
   std::vector<std::thread> threads;
   std::vector<absl::StatusOr<v1::PullImageResponse>> results(kCallers);
   for (int i = 0; i < kCallers; ++i) {
@@ -220,14 +209,20 @@ TEST_F(ImageServiceTest, ConcurrentPullsOfOneImageShareOneDockerPull) {
                            "docker.io/library/busybox:latest"};
     threads.emplace_back([&, i, names] {
       CallContext ctx = Ctx();
-      ctx.cancelled = arrived(i);
+      ctx.cancelled = [&waiting, i] {
+        waiting[i] = true;
+        return false;
+      };
       v1::PullImageRequest req;
       req.mutable_image()->set_image(names[i]);
       results[i] = service_->PullImage(ctx, req);
     });
   }
+  EXPECT_TRUE(testing_util::PollUntil([&] {
+    return std::count(waiting.begin(), waiting.end(), true) == kCallers;
+  })) << "some caller never waited for the pull";
+  docker_.HoldPulls(false);
   for (auto& t : threads) t.join();
-  EXPECT_EQ(inside.load(), kCallers) << "some caller never waited for the pull";
   for (auto& r : results) {
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->image_ref(), kBusyboxId);
