@@ -100,24 +100,6 @@ uint64_t FileSize(int fd) {
 
 }  // namespace
 
-FdHandle::~FdHandle() {
-  if (fd_ >= 0) close(fd_);
-}
-
-FdHandle& FdHandle::operator=(FdHandle&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = other.Release();
-  }
-  return *this;
-}
-
-int FdHandle::Release() {
-  const int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-
 std::string DockerLogFilePath(const std::string& path, int index) {
   return index == 0 ? path : absl::StrCat(path, ".", index);
 }

@@ -16,24 +16,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/fs/unique_fd.h"
 
 namespace cri_dockerd::logs {
 
 // An owned file descriptor (closed at destruction); movable.
-class FdHandle {
- public:
-  FdHandle() = default;
-  explicit FdHandle(int fd) : fd_(fd) {}
-  ~FdHandle();
-  FdHandle(FdHandle&& other) noexcept : fd_(other.Release()) {}
-  FdHandle& operator=(FdHandle&& other) noexcept;
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Release();
-
- private:
-  int fd_ = -1;
-};
+using FdHandle = fs::UniqueFd;
 
 // Which file of the set: 0 is the file docker writes, k is "<path>.k".
 struct DockerLogFileId {
