@@ -1,6 +1,5 @@
 #include "cri/logs/container_log_manager.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/fs/no_follow.h"
 #include "common/logging.h"
 #include "cri/logs/log_file.h"
 #include "cri/logs/log_resume.h"
@@ -132,9 +132,11 @@ absl::Status ContainerLogManager::Start(const std::string& container_id,
   }
   if (!source.running) {
     // Only continue a file kubelet has: one it never had, or removed,
-    // stays absent.
-    struct stat st;
-    if (stat(log_path.c_str(), &st) != 0) return absl::OkStatus();
+    // stays absent. (The Go shim's symlink there counts: LogFile replaces
+    // it. A symlinked directory is the open's error below.)
+    if (absl::IsNotFound(fs::StatNoFollow(log_path).status())) {
+      return absl::OkStatus();
+    }
   }
   absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(log_path);
   if (!file.ok()) return file.status();

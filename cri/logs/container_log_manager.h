@@ -65,10 +65,13 @@ class ContainerLogManager {
   // an existing file is continued: what the container wrote while the
   // shim was down is copied, then the copy ends. Already copying to the
   // same path: OK, nothing changes.
-  // Errors: InvalidArgument for an empty ID or a path that is relative or
-  // contains ".."; AlreadyExists if copying to another path; the file's
-  // errors (PermissionDenied, ...); the inspect's, when `source` has no
-  // log path and files are tailed.
+  // No symlink is followed in any component of `log_path` (see
+  // LogFile::Open). Errors: InvalidArgument for an empty ID or a path
+  // that is relative, not normalized or contains ".."; AlreadyExists if
+  // copying to another path; FailedPrecondition for a symlinked directory
+  // on the path or something else than a file at it; the file's errors
+  // (PermissionDenied, ...); the inspect's, when `source` has no log path
+  // and files are tailed.
   absl::Status Start(const std::string& container_id,
                      const std::string& log_path, bool tty,
                      DockerLogSource source = {});

@@ -5,19 +5,21 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
-#include <filesystem>
-#include <system_error>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/fs/no_follow.h"
 #include "common/logging.h"
 
 namespace cri_dockerd::logs {
 namespace {
 
 constexpr mode_t kFileMode = 0640;  // what kubelet's runtimes use
+constexpr mode_t kDirMode = 0755;
 
 absl::Status ErrnoStatus(int err, absl::string_view what) {
   const std::string msg = absl::StrCat(what, ": ", std::strerror(err));
@@ -39,46 +41,45 @@ absl::Status ErrnoStatus(int err, absl::string_view what) {
 }  // namespace
 
 absl::Status ValidateLogPath(absl::string_view path) {
-  if (!absl::StartsWith(path, "/") || absl::EndsWith(path, "/") ||
-      absl::StrContains(path, "..") ||
-      path.find('\0') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("container log path \"", path,
-                     "\" must be an absolute file path without \"..\""));
+  if (!fs::ValidateNormalPath(path).ok() || path == "/" ||
+      absl::StrContains(path, "..")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "container log path \"", absl::CHexEscape(path),
+        "\" must be an absolute, normalized file path without \"..\""));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<int> LogFile::OpenPath(const std::string& path) {
-  const std::filesystem::path p(path);
-  std::error_code ec;
-  std::filesystem::create_directories(p.parent_path(), ec);
-  if (ec) {
-    return ErrnoStatus(ec.value(),
-                       absl::StrCat("creating the directory of ", path));
+  const auto [dir_path, name] = fs::SplitParent(path);
+  absl::StatusOr<fs::UniqueFd> dir = fs::OpenDirectory(dir_path, kDirMode);
+  if (!dir.ok()) {
+    return absl::Status(dir.status().code(),
+                        absl::StrCat("container log path ", path, ": ",
+                                     dir.status().message()));
   }
+  const std::string file(name);
   struct stat st;
-  if (lstat(path.c_str(), &st) == 0) {
-    if (S_ISLNK(st.st_mode)) {
-      std::error_code ignored;
-      LOG(INFO) << "Replacing the symlink " << path << " -> "
-                << std::filesystem::read_symlink(p, ignored).string()
-                << " (left by the Go cri-dockerd) with a CRI log file";
-      if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-        return ErrnoStatus(errno, absl::StrCat("removing the symlink ", path));
-      }
-    } else if (!S_ISREG(st.st_mode)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("container log path ", path, " is not a file"));
+  if (fstatat(dir->get(), file.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISLNK(st.st_mode)) {
+    char target[PATH_MAX];
+    const ssize_t n =
+        readlinkat(dir->get(), file.c_str(), target, sizeof(target) - 1);
+    LOG(INFO) << "Replacing the symlink " << path << " -> "
+              << absl::string_view(target, n > 0 ? n : 0)
+              << " (left by the Go cri-dockerd) with a CRI log file";
+    // The link itself goes, relative to the directory we hold: never
+    // what it points to.
+    if (unlinkat(dir->get(), file.c_str(), 0) != 0 && errno != ENOENT) {
+      return ErrnoStatus(errno, absl::StrCat("removing the symlink ", path));
     }
   }
   // O_NOFOLLOW: a symlink put there meanwhile fails the open instead of
-  // redirecting our writes.
-  const int fd =
-      open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-           kFileMode);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("opening ", path));
-  return fd;
+  // redirecting our writes; only a regular file is opened.
+  absl::StatusOr<fs::UniqueFd> fd = fs::OpenFileAt(
+      dir->get(), file, O_WRONLY | O_APPEND | O_CREAT, kFileMode, path);
+  if (!fd.ok()) return fd.status();
+  return fd->Release();
 }
 
 absl::StatusOr<std::unique_ptr<LogFile>> LogFile::Open(std::string path) {

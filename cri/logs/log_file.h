@@ -15,8 +15,10 @@
 
 namespace cri_dockerd::logs {
 
-// InvalidArgument unless `path` is absolute, names a file (no trailing
-// '/') and contains no "..": only the path kubelet gave is ever written.
+// InvalidArgument unless `path` is absolute, normalized (no empty or "."
+// component, no NUL), names a file (no trailing '/') and contains no
+// "..": only the path kubelet gave is ever written. Checked again for
+// paths read back from docker labels.
 absl::Status ValidateLogPath(absl::string_view path);
 
 // Thread-safe: Write and Reopen may race (the copier writes while a CRI
@@ -24,10 +26,14 @@ absl::Status ValidateLogPath(absl::string_view path);
 class LogFile {
  public:
   // Opens `path` for appending (O_APPEND, mode 0640 when created),
-  // creating missing parent directories (0755). A symlink there -- the Go
-  // cri-dockerd linked the CRI log path to docker's json-file log -- is
-  // replaced by a regular file, never written through. FailedPrecondition
-  // if something else than a file is there.
+  // creating missing parent directories (0755). No symlink is followed in
+  // any component (common/fs/no_follow.h): a pod that can write under
+  // /var/log must not redirect the daemon's writes. A symlink as the last
+  // component -- the Go cri-dockerd linked the CRI log path to docker's
+  // json-file log -- is replaced by a regular file, never written
+  // through; a symlink as a directory component is FailedPrecondition
+  // naming it, as is anything else than a regular file at `path` (a
+  // directory, a FIFO: the open never blocks).
   static absl::StatusOr<std::unique_ptr<LogFile>> Open(std::string path);
   ~LogFile();
   LogFile(const LogFile&) = delete;

@@ -1,5 +1,6 @@
 #include "cri/logs/log_resume.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,14 +8,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/fs/no_follow.h"
 #include "cri/logs/cri_log_format.h"
 
 namespace cri_dockerd::logs {
@@ -97,21 +97,14 @@ bool ReplayFilter::Skip(absl::Time t) {
 }
 
 absl::StatusOr<LogFileTail> ReadLogFileTail(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    const std::string msg =
-        absl::StrCat("cannot read ", path, ": ", std::strerror(err));
-    if (err == ENOENT) return absl::NotFoundError(msg);
-    if (err == ELOOP) return absl::FailedPreconditionError(msg);
-    return absl::InternalError(msg);
-  }
+  // No symlink followed in any component, a FIFO refused without blocking.
+  absl::StatusOr<fs::UniqueFd> file = fs::OpenFile(path, O_RDONLY);
+  if (!file.ok()) return file.status();
+  const int fd = file->get();
   LogFileTail tail;
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is not a regular file"));
+  if (fstat(fd, &st) != 0) {
+    return absl::InternalError(absl::StrCat("cannot stat ", path));
   }
   tail.size = static_cast<uint64_t>(st.st_size);
   std::string data;
@@ -120,7 +113,6 @@ absl::StatusOr<LogFileTail> ReadLogFileTail(const std::string& path) {
     window = std::min({window, tail.size, kMaxScan});
     const uint64_t start = tail.size - window;
     if (!ReadAt(fd, start, window, &data)) {
-      close(fd);
       return absl::InternalError(absl::StrCat("cannot read ", path));
     }
     const size_t last_nl = data.rfind('\n');
@@ -141,7 +133,6 @@ absl::StatusOr<LogFileTail> ReadLogFileTail(const std::string& path) {
       break;
     }
   }
-  close(fd);
   for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
     tail.resume.Record(*it);
   }
@@ -149,18 +140,29 @@ absl::StatusOr<LogFileTail> ReadLogFileTail(const std::string& path) {
 }
 
 ResumeTracker ReadRotatedResumePoint(const std::string& path) {
-  const std::filesystem::path p(path);
-  const std::string prefix = p.filename().string() + ".";
   ResumeTracker best;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(p.parent_path(), ec), end;
-       !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (!absl::StartsWith(name, prefix) || absl::EndsWith(name, ".gz") ||
-        absl::EndsWith(name, ".tmp")) {
-      continue;
+  if (!fs::ValidateNormalPath(path).ok() || path == "/") return best;
+  const auto [dir_path, file] = fs::SplitParent(path);
+  const std::string prefix = absl::StrCat(file, ".");
+  // The directory is reached as the log file is (no symlink followed);
+  // fdopendir takes the fd over.
+  absl::StatusOr<fs::UniqueFd> dir_fd = fs::OpenDirectory(dir_path);
+  if (!dir_fd.ok()) return best;
+  DIR* dir = fdopendir(dir_fd->get());
+  if (dir == nullptr) return best;
+  dir_fd->Release();
+  std::vector<std::string> names;
+  while (const dirent* e = readdir(dir)) {
+    const absl::string_view name = e->d_name;
+    if (absl::StartsWith(name, prefix) && !absl::EndsWith(name, ".gz") &&
+        !absl::EndsWith(name, ".tmp")) {
+      names.emplace_back(name);
     }
-    absl::StatusOr<LogFileTail> tail = ReadLogFileTail(it->path().string());
+  }
+  closedir(dir);
+  for (const std::string& name : names) {
+    absl::StatusOr<LogFileTail> tail = ReadLogFileTail(
+        absl::StrCat(dir_path == "/" ? "" : dir_path, "/", name));
     if (tail.ok() && !tail->resume.empty() &&
         (best.empty() || tail->resume.Since() > best.Since())) {
       best = tail->resume;

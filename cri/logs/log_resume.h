@@ -73,15 +73,18 @@ struct LogFileTail {
 
 // Reads the last lines of the CRI log file at `path` (up to 8 MiB back,
 // stopping at lines older than the last one by 2 * kResumeSlack). Lines
-// that do not parse are ignored. NotFound if there is no such file;
-// FailedPrecondition if it is not a regular file.
+// that do not parse are ignored. No symlink is followed in any component
+// of `path` (common/fs/no_follow.h). NotFound if there is no such file;
+// FailedPrecondition if it is not a regular file or a component of
+// `path` is a symlink.
 absl::StatusOr<LogFileTail> ReadLogFileTail(const std::string& path);
 
 // Where to resume writing to `path` when it holds no line: where the
 // newest file kubelet rotated it to ("<path>.<time>", not compressed)
 // ends. After a rotation the shim did not see (it was down when kubelet
 // asked to reopen the log), the file at `path` starts empty. Empty if
-// there is no such file or it cannot be read.
+// there is no such file or it cannot be read (as ReadLogFileTail, the
+// directory and the files are reached without following symlinks).
 ResumeTracker ReadRotatedResumePoint(const std::string& path);
 
 }  // namespace cri_dockerd::logs

@@ -4,6 +4,9 @@
 // followed again, Stop is prompt, and many copies cost two threads.
 #include "cri/logs/container_log_manager.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -370,6 +373,20 @@ TEST_F(ContainerLogManagerTest, StartChecksItsArguments) {
   // A second copy would have started following by now.
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(docker_.LogFollowCalls().size(), 1u);
+}
+
+// kubelet's pod log directory replaced by a symlink (a pod writing to a
+// hostPath under /var/log): no copy starts and nothing is created where
+// the symlink points.
+TEST_F(ContainerLogManagerTest, RefusesASymlinkedPodLogDirectory) {
+  const std::string outside = dir_.path() + "/outside";
+  ASSERT_EQ(mkdir(outside.c_str(), 0755), 0);
+  ASSERT_EQ(symlink(outside.c_str(), (dir_.path() + "/ns_pod_uid").c_str()), 0);
+  EXPECT_EQ(manager_->Start(id_, path_, false).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(manager_->IsCopying(id_));
+  EXPECT_FALSE(std::filesystem::exists(outside + "/app"));
+  EXPECT_TRUE(docker_.LogFollowCalls().empty());
 }
 
 }  // namespace

@@ -30,7 +30,8 @@ std::string Read(const std::string& path) {
 TEST(LogFileTest, ValidatesThePath) {
   for (const char* bad :
        {"", "relative/0.log", "0.log", "/var/log/pods/../etc/passwd",
-        "/var/log/pods/x/..", "/var/log/pods/a..b/0.log", "/var/log/pods/"}) {
+        "/var/log/pods/x/..", "/var/log/pods/a..b/0.log", "/var/log/pods/",
+        "/var/log//pods/0.log", "/var/log/./pods/0.log", "/"}) {
     EXPECT_EQ(ValidateLogPath(bad).code(), absl::StatusCode::kInvalidArgument)
         << bad;
     EXPECT_EQ(LogFile::Open(bad).status().code(),
@@ -105,6 +106,63 @@ TEST(LogFileTest, ReplacesTheGoShimsSymlinkWithoutWritingThroughIt) {
   EXPECT_TRUE(S_ISREG(st.st_mode));
   EXPECT_EQ(Read(path), "cri\n");
   EXPECT_EQ(Read(target), "{\"log\":\"x\\n\"}\n");
+}
+
+// A pod with a writable hostPath under /var/log can put a symlink where
+// kubelet expects the pod's or the container's log directory: the daemon
+// must neither create nor write anything where it points.
+TEST(LogFileTest, RefusesASymlinkedLogDirectory) {
+  TempDir dir;
+  const std::string outside = dir.path() + "/outside";
+  ASSERT_EQ(mkdir(outside.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir.path() + "/pods").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir.path() + "/pods/ns_real_uid").c_str(), 0755), 0);
+  const std::string pod_link = dir.path() + "/pods/ns_pod_uid";
+  ASSERT_EQ(symlink(outside.c_str(), pod_link.c_str()), 0);
+  const std::string app_link = dir.path() + "/pods/ns_real_uid/app";
+  ASSERT_EQ(symlink(outside.c_str(), app_link.c_str()), 0);
+  struct {
+    std::string path;
+    std::string link;
+  } cases[] = {
+      {pod_link + "/app/0.log", pod_link},  // the pod's directory
+      {app_link + "/0.log", app_link},      // the container's directory
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(c.path);
+    EXPECT_EQ(file.status().code(), absl::StatusCode::kFailedPrecondition)
+        << c.path << ": " << file.status();
+    EXPECT_NE(file.status().message().find(c.link + " is a symlink"),
+              std::string::npos)
+        << file.status();
+  }
+  EXPECT_NE(access((outside + "/app").c_str(), F_OK), 0);
+  EXPECT_NE(access((outside + "/0.log").c_str(), F_OK), 0);
+}
+
+// Reopen walks the path again: a directory swapped for a symlink after
+// the first open is refused, and writes stay with the old file.
+TEST(LogFileTest, ReopenRefusesADirectorySwappedForASymlink) {
+  TempDir dir;
+  const std::string outside = dir.path() + "/outside";
+  ASSERT_EQ(mkdir(outside.c_str(), 0755), 0);
+  const std::string app = dir.path() + "/pod/app";
+  absl::StatusOr<std::unique_ptr<LogFile>> file = LogFile::Open(app + "/0.log");
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(std::rename(app.c_str(), (app + ".old").c_str()), 0);
+  ASSERT_EQ(symlink(outside.c_str(), app.c_str()), 0);
+  EXPECT_EQ((*file)->Reopen().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE((*file)->Write("still here\n").ok());
+  EXPECT_EQ(Read(app + ".old/0.log"), "still here\n");
+  EXPECT_NE(access((outside + "/0.log").c_str(), F_OK), 0);
+}
+
+TEST(LogFileTest, RefusesAFifoWithoutBlocking) {
+  TempDir dir;
+  const std::string path = dir.path() + "/0.log";
+  ASSERT_EQ(mkfifo(path.c_str(), 0644), 0);
+  EXPECT_EQ(LogFile::Open(path).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(LogFileTest, RefusesADirectory) {

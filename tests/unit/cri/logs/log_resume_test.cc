@@ -2,6 +2,7 @@
 // the end of a CRI log file (torn lines, long files, rotated siblings).
 #include "cri/logs/log_resume.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -149,6 +150,21 @@ TEST(ReadRotatedResumePointTest, NewestUncompressedSibling) {
   dir.Write("1.log", Line(At(absl::Seconds(50)), "other container"));
   EXPECT_EQ(ReadRotatedResumePoint(path).Since(),
             At(absl::Seconds(-5)) - kResumeSlack);
+}
+
+// The file and its rotated siblings are read only where no symlink leads.
+TEST(ReadRotatedResumePointTest, NothingIsReadThroughASymlinkedDirectory) {
+  TempDir dir;
+  ASSERT_EQ(mkdir((dir.path() + "/outside").c_str(), 0755), 0);
+  dir.Write("outside/0.log", Line(At(absl::Seconds(-5)), "a"));
+  dir.Write("outside/0.log.20231114-221320", Line(At(absl::Seconds(-5)), "b"));
+  const std::string link = dir.path() + "/app";
+  ASSERT_EQ(symlink((dir.path() + "/outside").c_str(), link.c_str()), 0);
+  EXPECT_EQ(ReadLogFileTail(link + "/0.log").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(ReadRotatedResumePoint(link + "/0.log").empty());
+  // The same files where no symlink leads are read.
+  EXPECT_FALSE(ReadRotatedResumePoint(dir.path() + "/outside/0.log").empty());
 }
 
 }  // namespace
