@@ -23,12 +23,16 @@ absl::Status Invalid(absl::string_view path, absl::string_view why) {
       absl::StrCat("path \"", absl::CHexEscape(path), "\" ", why));
 }
 
+// How messages name `entry`, a component of `path` or `path` itself.
+std::string Where(absl::string_view path, absl::string_view entry) {
+  return entry == path ? std::string(path) : absl::StrCat(path, ": ", entry);
+}
+
 // The error for `entry` (a component of `path`, or `path` itself) that
 // could not be opened as wanted: `st` is what lstat says it is.
 absl::Status WrongType(absl::string_view path, absl::string_view entry,
                        const struct stat& st, bool want_dir) {
-  const std::string where =
-      entry == path ? std::string(path) : absl::StrCat(path, ": ", entry);
+  const std::string where = Where(path, entry);
   if (S_ISLNK(st.st_mode)) {
     return absl::FailedPreconditionError(
         absl::StrCat(where, " is a symlink, which is not followed here"));
@@ -49,10 +53,59 @@ absl::Status OpenError(int err, int dir_fd, const std::string& name,
   }
   if (err == ENOENT) {
     return absl::NotFoundError(
-        entry == path ? absl::StrCat(path, " does not exist")
-                      : absl::StrCat(path, ": ", entry, " does not exist"));
+        absl::StrCat(Where(path, entry), " does not exist"));
   }
-  return absl::ErrnoToStatus(err, absl::StrCat("cannot open ", entry));
+  return absl::ErrnoToStatus(err,
+                             absl::StrCat("cannot open ", Where(path, entry)));
+}
+
+// The component-wise walk from "/" (see no_follow.h) to the directory
+// `path`; errors name `shown` (the path the caller was asked about) and
+// the component at fault.
+absl::StatusOr<UniqueFd> Walk(absl::string_view path,
+                              std::optional<mode_t> create_mode,
+                              absl::string_view shown) {
+  RETURN_IF_ERROR(ValidateNormalPath(path));
+  UniqueFd dir(open("/", kDirFlags));
+  if (!dir.valid()) return absl::ErrnoToStatus(errno, "cannot open /");
+  for (size_t pos = 1; pos < path.size();) {
+    const size_t end = std::min(path.find('/', pos), path.size());
+    const std::string name(path.substr(pos, end - pos));
+    const absl::string_view entry = path.substr(0, end);
+    int fd = openat(dir.get(), name.c_str(), kDirFlags | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT && create_mode.has_value()) {
+      if (mkdirat(dir.get(), name.c_str(), *create_mode) != 0 &&
+          errno != EEXIST) {
+        const int err = errno;
+        return absl::ErrnoToStatus(
+            err, absl::StrCat(shown, ": cannot create directory ", entry));
+      }
+      fd = openat(dir.get(), name.c_str(), kDirFlags | O_NOFOLLOW);
+    }
+    if (fd < 0) {
+      return OpenError(errno, dir.get(), name, shown, entry, /*want_dir=*/true);
+    }
+    dir = UniqueFd(fd);
+    pos = end + 1;
+  }
+  return dir;
+}
+
+// OpenDirectory, its errors naming `shown`.
+absl::StatusOr<UniqueFd> OpenDir(absl::string_view path,
+                                 std::optional<mode_t> create_mode,
+                                 absl::string_view shown) {
+  RETURN_IF_ERROR(ValidateNormalPath(path));
+  const std::string p(path);
+  struct open_how how = {};
+  how.flags = kDirFlags;
+  how.resolve = RESOLVE_NO_SYMLINKS;
+  const long fd = syscall(SYS_openat2, AT_FDCWD, p.c_str(), &how, sizeof(how));
+  if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+  // ENOSYS (a kernel before 5.6), EPERM (a seccomp filter), or a real
+  // error: the walk follows no symlink either, creates what is missing
+  // and names the component at fault.
+  return Walk(path, create_mode, shown);
 }
 
 }  // namespace
@@ -88,47 +141,14 @@ namespace internal {
 
 absl::StatusOr<UniqueFd> WalkDirectory(absl::string_view path,
                                        std::optional<mode_t> create_mode) {
-  RETURN_IF_ERROR(ValidateNormalPath(path));
-  UniqueFd dir(open("/", kDirFlags));
-  if (!dir.valid()) return absl::ErrnoToStatus(errno, "cannot open /");
-  for (size_t pos = 1; pos < path.size();) {
-    const size_t end = std::min(path.find('/', pos), path.size());
-    const std::string name(path.substr(pos, end - pos));
-    const absl::string_view entry = path.substr(0, end);
-    int fd = openat(dir.get(), name.c_str(), kDirFlags | O_NOFOLLOW);
-    if (fd < 0 && errno == ENOENT && create_mode.has_value()) {
-      if (mkdirat(dir.get(), name.c_str(), *create_mode) != 0 &&
-          errno != EEXIST) {
-        const int err = errno;
-        return absl::ErrnoToStatus(
-            err, absl::StrCat("cannot create directory ", entry));
-      }
-      fd = openat(dir.get(), name.c_str(), kDirFlags | O_NOFOLLOW);
-    }
-    if (fd < 0) {
-      return OpenError(errno, dir.get(), name, path, entry, /*want_dir=*/true);
-    }
-    dir = UniqueFd(fd);
-    pos = end + 1;
-  }
-  return dir;
+  return Walk(path, create_mode, path);
 }
 
 }  // namespace internal
 
 absl::StatusOr<UniqueFd> OpenDirectory(absl::string_view path,
                                        std::optional<mode_t> create_mode) {
-  RETURN_IF_ERROR(ValidateNormalPath(path));
-  const std::string p(path);
-  struct open_how how = {};
-  how.flags = kDirFlags;
-  how.resolve = RESOLVE_NO_SYMLINKS;
-  const long fd = syscall(SYS_openat2, AT_FDCWD, p.c_str(), &how, sizeof(how));
-  if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-  // ENOSYS (a kernel before 5.6), EPERM (a seccomp filter), or a real
-  // error: the walk follows no symlink either, creates what is missing
-  // and names the component at fault.
-  return internal::WalkDirectory(path, create_mode);
+  return OpenDir(path, create_mode, path);
 }
 
 absl::StatusOr<UniqueFd> OpenFileAt(int dir_fd, absl::string_view name,
@@ -170,7 +190,7 @@ absl::StatusOr<UniqueFd> OpenFile(absl::string_view path, int flags,
   RETURN_IF_ERROR(ValidateNormalPath(path));
   if (path == "/") return Invalid(path, "is not a file");
   const auto [parent, name] = SplitParent(path);
-  ASSIGN_OR_RETURN(UniqueFd dir, OpenDirectory(parent, create_dirs_mode));
+  ASSIGN_OR_RETURN(UniqueFd dir, OpenDir(parent, create_dirs_mode, path));
   return OpenFileAt(dir.get(), name, flags, mode, path);
 }
 
@@ -182,7 +202,7 @@ absl::StatusOr<struct stat> StatNoFollow(absl::string_view path) {
     return st;
   }
   const auto [parent, name] = SplitParent(path);
-  ASSIGN_OR_RETURN(UniqueFd dir, OpenDirectory(parent));
+  ASSIGN_OR_RETURN(UniqueFd dir, OpenDir(parent, std::nullopt, path));
   const std::string n(name);
   if (fstatat(dir.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     const int err = errno;
@@ -198,7 +218,7 @@ absl::Status Unlink(absl::string_view path) {
   RETURN_IF_ERROR(ValidateNormalPath(path));
   if (path == "/") return Invalid(path, "cannot be removed");
   const auto [parent, name] = SplitParent(path);
-  ASSIGN_OR_RETURN(UniqueFd dir, OpenDirectory(parent));
+  ASSIGN_OR_RETURN(UniqueFd dir, OpenDir(parent, std::nullopt, path));
   const std::string n(name);
   if (unlinkat(dir.get(), n.c_str(), 0) == 0) return absl::OkStatus();
   const int err = errno;

@@ -184,6 +184,9 @@ TEST_F(NoFollowTest, UnlinkRemovesTheEntryNeverWhatALinkPointsTo) {
   EXPECT_EQ(Unlink(P("/real/middle/victim")).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(Exists(P("/outside/victim")));
+  const absl::Status s = Unlink(P("/real/middle/victim"));
+  EXPECT_EQ(s.message(), P("/real/middle/victim") + ": " + P("/real/middle") +
+                             " is a symlink, which is not followed here");
   // A symlink as the last component: the link goes, its target stays.
   EXPECT_TRUE(Unlink(P("/first")).ok());
   EXPECT_FALSE(Exists(P("/first")));
