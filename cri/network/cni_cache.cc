@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/fs/sync_dir.h"
 #include "cri/network/cni_config.h"
 #include "cri/network/cni_json.h"
 
@@ -58,8 +59,13 @@ absl::Status WriteFileAtomically(const std::string& path,
   if (status.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
     status = Errno(absl::StrCat("rename ", tmp));
   }
-  if (!status.ok()) unlink(tmp.c_str());
-  return status;
+  if (!status.ok()) {
+    unlink(tmp.c_str());
+    return status;
+  }
+  // The rename itself survives a power loss only once the directory is
+  // synced: until then DEL could find no entry for a network ADD made.
+  return fs::SyncDir(path.substr(0, path.rfind('/')));
 }
 
 std::string StringAt(const std::vector<JsonMember>& m, absl::string_view key) {

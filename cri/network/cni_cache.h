@@ -32,8 +32,8 @@ std::string CniCachePath(const std::string& cache_dir,
                          const std::string& container_id,
                          const std::string& if_name);
 
-// Writes `entry` atomically (temp file, fsync, rename), creating the
-// directories (mode 0700, files 0600).
+// Writes `entry` atomically (temp file, fsync, rename, fsync of the
+// directory), creating the directories (mode 0700, files 0600).
 absl::Status WriteCniCache(const std::string& cache_dir,
                            const CniCacheEntry& entry);
 

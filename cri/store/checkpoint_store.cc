@@ -14,6 +14,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/fs/sync_dir.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 
@@ -46,17 +47,6 @@ absl::Status MakeDirs(const std::string& path) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, " exists and is not a directory"));
   }
-  return absl::OkStatus();
-}
-
-// Makes a completed rename or unlink in `dir` survive a power loss.
-absl::Status SyncDir(const std::string& dir) {
-  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, "cannot open directory", dir);
-  const int rc = fsync(fd);
-  const int err = errno;
-  close(fd);
-  if (rc != 0) return ErrnoError(err, "cannot fsync directory", dir);
   return absl::OkStatus();
 }
 
@@ -174,7 +164,7 @@ absl::Status CheckpointStore::Write(const std::string& sandbox_id,
     return ErrnoError(errno, "cannot rename temp file to", path);
   }
   std::move(discard).Cancel();
-  return SyncDir(dir_);
+  return fs::SyncDir(dir_);
 }
 
 absl::StatusOr<SandboxCheckpoint> CheckpointStore::Read(
@@ -228,7 +218,7 @@ absl::Status CheckpointStore::Remove(const std::string& sandbox_id) {
     if (errno == ENOENT || errno == ENOTDIR) return absl::OkStatus();
     return ErrnoError(errno, "cannot remove checkpoint", path);
   }
-  return SyncDir(dir_);
+  return fs::SyncDir(dir_);
 }
 
 absl::StatusOr<std::vector<std::string>> CheckpointStore::List() {
