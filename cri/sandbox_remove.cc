@@ -1,6 +1,10 @@
-// RemovePodSandbox: removes the pod's containers, the infra container and
-// the checkpoint (forcibly: kubelet stops first, and a half-stopped pod
-// must still go). Already removed is success.
+// RemovePodSandbox: detaches the pod's network (CNI DEL, idempotent: a
+// StopPodSandbox that failed, timed out or never came leaves no IP or
+// cache entry behind), then removes the pod's containers, the infra
+// container and the checkpoint (forcibly: kubelet stops first, and a
+// half-stopped pod must still go). A failed DEL fails the call with
+// nothing removed, so kubelet's retry runs it again. Already removed is
+// success.
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -17,6 +21,15 @@ absl::StatusOr<v1::RemovePodSandboxResponse> RuntimeService::RemovePodSandbox(
   }
   if (!sandbox.ok()) return sandbox.status();
   const absl::Time deadline = DockerDeadline(ctx);
+  if (!sandbox->host_network) {
+    absl::Status torn =
+        network_->TearDownPod(NetworkRequest(*sandbox), deadline);
+    if (!torn.ok()) {
+      return absl::Status(torn.code(),
+                          absl::StrCat("tearing down the network of sandbox ",
+                                       sandbox->id, ": ", torn.message()));
+    }
+  }
   docker::ListContainersOptions list;
   list.filters["label"] = {absl::StrCat(kSandboxIdLabel, "=", sandbox->id)};
   ASSIGN_OR_RETURN(std::vector<docker::ContainerSummary> members,
