@@ -3,6 +3,7 @@
 // UNIMPLEMENTED naming the RPC (never an empty success, never a crash).
 #include "cri/grpc_services.h"
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <set>
@@ -10,11 +11,13 @@
 
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/poll_until.h"
 #include "tests/unit/cri/test_util.h"
 
 namespace cri_dockerd {
 namespace {
 
+using testing_util::PollUntil;
 using testing_util::RuntimeServiceTest;
 
 // Records what the boundary reports, per RPC name.
@@ -40,8 +43,10 @@ class RecordingObserver : public RpcObserver {
 class GrpcServicesTest : public RuntimeServiceTest {
  protected:
   void SetUp() override {
-    runtime_grpc_ = NewRuntimeServiceGrpc(service_.get(), &observer_);
-    image_grpc_ = NewImageServiceGrpc(images_.get(), &observer_);
+    lanes_ = std::make_unique<CallLanes>(LaneScale());
+    runtime_grpc_ =
+        NewRuntimeServiceGrpc(service_.get(), lanes_.get(), &observer_);
+    image_grpc_ = NewImageServiceGrpc(images_.get(), lanes_.get(), &observer_);
     grpc::ServerBuilder builder;
     builder.RegisterService(runtime_grpc_.get());
     builder.RegisterService(image_grpc_.get());
@@ -50,6 +55,7 @@ class GrpcServicesTest : public RuntimeServiceTest {
     channel_ = server_->InProcessChannel(grpc::ChannelArguments());
   }
   void TearDown() override { server_->Shutdown(); }
+  virtual double LaneScale() const { return 1.0; }
 
   // Calls `method` ("/runtime.v1.RuntimeService/Version") with an empty
   // request message.
@@ -67,6 +73,7 @@ class GrpcServicesTest : public RuntimeServiceTest {
   }
 
   RecordingObserver observer_;
+  std::unique_ptr<CallLanes> lanes_;
   std::unique_ptr<v1::RuntimeService::Service> runtime_grpc_;
   std::unique_ptr<v1::ImageService::Service> image_grpc_;
   std::unique_ptr<grpc::Server> server_;
@@ -176,6 +183,89 @@ TEST_F(GrpcServicesTest, ClientDeadlineReachesTheDockerCall) {
   EXPECT_LE(
       absl::AbsDuration(docker_.LastDeadline() - absl::FromChrono(deadline)),
       absl::Seconds(3));
+}
+
+// Lanes of one thread and one queued call each.
+class TinyLanesTest : public GrpcServicesTest {
+ protected:
+  double LaneScale() const override { return 0.001; }
+
+  // Starts PullImage of busybox:latest; `done` is set when it answers.
+  struct Pull {
+    grpc::ClientContext ctx;
+    v1::PullImageRequest req;
+    v1::PullImageResponse resp;
+    std::promise<grpc::Status> done;
+  };
+  std::unique_ptr<Pull> StartPull(v1::ImageService::Stub* stub,
+                                  absl::Duration timeout) {
+    auto p = std::make_unique<Pull>();
+    p->ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    p->req.mutable_image()->set_image("busybox:latest");
+    stub->async()->PullImage(
+        &p->ctx, &p->req, &p->resp,
+        [raw = p.get()](grpc::Status s) { raw->done.set_value(std::move(s)); });
+    return p;
+  }
+  void ScriptPull() {
+    docker::FakeDockerClient::FakePull pull;
+    pull.messages = {{"abc", "Pull complete", 0, 0}};
+    docker::ImageInspect image;
+    image.id = "sha256:" + std::string(64, 'a');
+    image.repo_tags = {"busybox:latest"};
+    pull.image = image;
+    docker_.SetPullScript("busybox:latest", pull);
+    docker_.HoldPulls(true);
+  }
+};
+
+TEST_F(TinyLanesTest, StuckPullsLeaveStatusAndListsAnswering) {
+  ScriptPull();
+  v1::ImageService::Stub images(channel_);
+  auto first = StartPull(&images, absl::Seconds(30));
+  ASSERT_TRUE(PollUntil([&] { return docker_.ActivePulls() == 1; }));
+  // Other kinds of call have lanes of their own.
+  v1::RuntimeService::Stub runtime(channel_);
+  grpc::ClientContext c1, c2;
+  v1::StatusResponse status;
+  EXPECT_TRUE(runtime.Status(&c1, {}, &status).ok());
+  v1::ListPodSandboxResponse pods;
+  EXPECT_TRUE(runtime.ListPodSandbox(&c2, {}, &pods).ok());
+  docker_.HoldPulls(false);
+  EXPECT_TRUE(first->done.get_future().get().ok());
+}
+
+TEST_F(TinyLanesTest, FullLaneRefusesAndLateCallsDoNotRun) {
+  ScriptPull();
+  v1::ImageService::Stub images(channel_);
+  auto running = StartPull(&images, absl::Seconds(30));
+  ASSERT_TRUE(PollUntil([&] { return docker_.ActivePulls() == 1; }));
+  // Waits in the queue past its deadline.
+  auto late = StartPull(&images, absl::Milliseconds(300));
+  ASSERT_TRUE(
+      PollUntil([&] { return lanes_->Get(CallLane::kPull).queued() == 1; }));
+  // The queue (one call) is full.
+  auto refused = StartPull(&images, absl::Seconds(30));
+  const grpc::Status r = refused->done.get_future().get();
+  EXPECT_EQ(r.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << r.error_message();
+  EXPECT_NE(r.error_message().find("pull work lane is full"), std::string::npos)
+      << r.error_message();
+  EXPECT_EQ(late->done.get_future().get().error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  docker_.HoldPulls(false);
+  EXPECT_TRUE(running->done.get_future().get().ok());
+  // The late call never reached docker: its deadline had passed when a
+  // thread took it.
+  ASSERT_TRUE(
+      PollUntil([&] { return lanes_->Get(CallLane::kPull).queued() == 0; }));
+  ASSERT_TRUE(
+      PollUntil([&] { return observer_.calls()["PullImage"].size() == 3; }));
+  EXPECT_EQ(docker_.CallCount("PullImage"), 1);
+  const auto codes = observer_.calls()["PullImage"];
+  EXPECT_EQ(std::count(codes.begin(), codes.end(),
+                       absl::StatusCode::kDeadlineExceeded),
+            1);
 }
 
 TEST(ToGrpcStatusTest, MapsEveryCode) {
