@@ -38,6 +38,7 @@
 #include "cri/streaming/server.h"
 #include "docker_client/curl_docker_client.h"
 #include "docker_client/endpoint.h"
+#include "docker_client/guarded_docker_client.h"
 #include "docker_client/operation_name.h"
 
 namespace cri_dockerd {
@@ -169,6 +170,14 @@ int Run(int argc, char** argv) {
             << "), docker " << flags.docker_endpoint << ", network plugin "
             << (*network)->Name();
   ProbeDocker(docker->get(), flags.docker_endpoint);
+  // Everything below reaches the engine through the guard: calls in flight
+  // capped, and failing at once while the engine does not answer.
+  docker::EngineGuardOptions guard_options;
+  guard_options.engine = flags.docker_endpoint;
+  docker::GuardedDockerClient engine(docker->get(), guard_options);
+  if (absl::Status s = engine.StartProber(); !s.ok()) {
+    return Fail(1, std::string(s.message()));
+  }
 
   std::unique_ptr<RuntimeCgroupManager> runtime_cgroups;
   if (!flags.runtime_cgroups.empty()) {
@@ -185,7 +194,7 @@ int Run(int argc, char** argv) {
     }
   }
 
-  ImageService images(docker->get(), MakeRuntimeOptions(flags),
+  ImageService images(&engine, MakeRuntimeOptions(flags),
                       image::RegistryCredentials::LoadFromDisk(
                           image::RegistryCredentials::DefaultSearchDirs()));
   store::CheckpointStore checkpoints(flags.cri_dockerd_root_directory);
@@ -195,8 +204,8 @@ int Run(int argc, char** argv) {
       endpoint.ok() && endpoint->kind == docker::Endpoint::Kind::kUnix) {
     log_options.tail_local_files = true;
   }
-  logs::ContainerLogManager container_logs(docker->get(), log_options);
-  RuntimeService runtime(docker->get(), network->get(), &images, &checkpoints,
+  logs::ContainerLogManager container_logs(&engine, log_options);
+  RuntimeService runtime(&engine, network->get(), &images, &checkpoints,
                          MakeRuntimeOptions(flags), &container_logs);
   // Until every container's copy resumed, however long docker is busy;
   // destroyed before `runtime`.
@@ -210,7 +219,7 @@ int Run(int argc, char** argv) {
   // One docker event watch from now on: GetContainerEvents and the
   // container view that answers kubelet's List/Status polls follow it.
   runtime.StartDockerWatch();
-  DockerStreamingRuntime streaming_runtime(docker->get());
+  DockerStreamingRuntime streaming_runtime(&engine);
   streaming::StreamingServerOptions streaming_options;
   streaming_options.bind_address = flags.streaming_bind_addr;
   auto streaming =
@@ -229,10 +238,13 @@ int Run(int argc, char** argv) {
                  << " is reachable from the network: anyone who gets an "
                     "exec URL can use it within a minute";
   }
+  // Destroyed after the gRPC server (which waits for the calls on them)
+  // and before the services the calls use.
+  CallLanes lanes;
   std::unique_ptr<v1::RuntimeService::Service> runtime_grpc =
-      NewRuntimeServiceGrpc(&runtime, daemon_metrics.get());
+      NewRuntimeServiceGrpc(&runtime, &lanes, daemon_metrics.get());
   std::unique_ptr<v1::ImageService::Service> image_grpc =
-      NewImageServiceGrpc(&images, daemon_metrics.get());
+      NewImageServiceGrpc(&images, &lanes, daemon_metrics.get());
 
   auto listener = Listener::Open(flags.container_runtime_endpoint);
   if (!listener.ok()) return Fail(1, std::string(listener.status().message()));
