@@ -213,6 +213,7 @@ int Run(int argc, char** argv) {
   DockerStreamingRuntime streaming_runtime(docker->get());
   streaming::StreamingServerOptions streaming_options;
   streaming_options.bind_address = flags.streaming_bind_addr;
+  streaming_options.idle_timeout = flags.streaming_connection_idle_timeout;
   auto streaming =
       streaming::StreamingServer::Start(streaming_options, &streaming_runtime);
   if (!streaming.ok()) {
