@@ -1,11 +1,11 @@
 #include "common/work_lane.h"
 
-#include <system_error>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd {
 
@@ -46,21 +46,23 @@ absl::Status WorkLane::Submit(std::function<void()> task) {
   }
   if (s.workers >= s.options.max_workers) return absl::OkStatus();  // waits
   ++s.workers;
-  try {
-    std::thread([state = state_] { WorkerLoop(state); }).detach();
-  } catch (const std::system_error& e) {
-    --s.workers;
-    if (s.workers > 0) {
-      // A running worker takes it in turn.
-      LOG(WARNING) << s.options.name << " work lane: cannot start a thread ("
-                   << e.what() << "); the call waits for a busy one";
-      return absl::OkStatus();
-    }
-    s.queue.pop_back();
-    return absl::ResourceExhaustedError(absl::StrCat(
-        s.options.name, " work lane: cannot start a thread: ", e.what()));
+  absl::StatusOr<std::thread> worker = StartThread(
+      absl::StrCat("lane-", s.options.name),
+      [state = state_] { WorkerLoop(state); });
+  if (worker.ok()) {
+    worker->detach();
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  --s.workers;
+  if (s.workers > 0) {
+    // A running worker takes it in turn.
+    LOG(WARNING) << s.options.name << " work lane: "
+                 << worker.status().message()
+                 << "; the call waits for a busy one";
+    return absl::OkStatus();
+  }
+  s.queue.pop_back();
+  return worker.status();
 }
 
 void WorkLane::WorkerLoop(const std::shared_ptr<State>& state) {

@@ -105,7 +105,7 @@ absl::Status RuntimeService::GetContainerEvents(
   }
 }
 
-void RuntimeService::StartDockerWatch() { events_->Start(); }
+absl::Status RuntimeService::StartDockerWatch() { return events_->Start(); }
 
 void RuntimeService::StopContainerEvents() { events_->Stop(); }
 

@@ -137,8 +137,9 @@ class RuntimeService {
   // Starts the one watch of docker's events (at daemon start): it feeds
   // GetContainerEvents and the container view, which from then on answers
   // the List and Status verbs from memory. Without it every verb asks
-  // docker. Idempotent.
-  void StartDockerWatch();
+  // docker. Idempotent. ResourceExhausted if its threads cannot be
+  // created.
+  absl::Status StartDockerWatch();
   // Ends every GetContainerEvents stream and stops watching docker (at
   // shutdown, before the gRPC server drains); the verbs ask docker again.
   // Idempotent.

@@ -1,11 +1,11 @@
 #include "docker_client/guarded_docker_client.h"
 
-#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::docker {
 
@@ -22,12 +22,10 @@ GuardedDockerClient::~GuardedDockerClient() {
 }
 
 absl::Status GuardedDockerClient::StartProber() {
-  try {
-    prober_ = std::thread([this] { ProbeLoop(); });
-  } catch (const std::system_error& e) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("cannot start the docker engine prober: ", e.what()));
-  }
+  absl::StatusOr<std::thread> prober =
+      StartThread("engine-prober", [this] { ProbeLoop(); });
+  if (!prober.ok()) return prober.status();
+  prober_ = std::move(*prober);
   return absl::OkStatus();
 }
 

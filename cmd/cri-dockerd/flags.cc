@@ -110,6 +110,22 @@ const std::vector<FlagSpec>& Specs() {
                        "Address (IP or IP:port) of the exec/attach/port-"
                        "forward streaming server; default loopback on a "
                        "random port."),
+      FlagSpec{"streaming-connection-idle-timeout", Kind::kDuration,
+               "Maximum time a streaming connection (exec, attach, "
+               "port-forward) can be idle before it is closed, as kubelet's "
+               "flag of that name; 0 means no timeout.",
+               [](Flags& f, const std::string& v) {
+                 auto d = ParseGoDuration(v);
+                 if (!d.ok() || *d < absl::ZeroDuration()) {
+                   return BadValue("streaming-connection-idle-timeout", v,
+                                   "want a Go duration such as 4h0m0s");
+                 }
+                 f.streaming_connection_idle_timeout = *d;
+                 return absl::OkStatus();
+               },
+               [](const Flags& f) {
+                 return FormatGoDuration(f.streaming_connection_idle_timeout);
+               }},
       CRID_STRING_FLAG("pod-cidr", pod_cidr,
                        "The CIDR to use for pod IP addresses, only used in "
                        "standalone mode; in a cluster kubelet supplies it."),

@@ -27,6 +27,8 @@ struct Flags {
   absl::Duration image_pull_progress_deadline = absl::Minutes(1);
   absl::Duration runtime_request_timeout = absl::ZeroDuration();
   std::string streaming_bind_addr;
+  // kubelet's streamingConnectionIdleTimeout default; zero: none.
+  absl::Duration streaming_connection_idle_timeout = absl::Hours(4);
   std::string runtime_cgroups;
   // "IP:port" of the Prometheus /metrics endpoint; empty: not served.
   std::string metrics_bind_addr;

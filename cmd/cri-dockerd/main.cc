@@ -210,18 +210,24 @@ int Run(int argc, char** argv) {
   // Until every container's copy resumed, however long docker is busy;
   // destroyed before `runtime`.
   std::set<std::string> resumed_log_copies;
-  logs::BackgroundRetry resume_log_copies(
+  auto resume_log_copies = logs::BackgroundRetry::Start(
       "resuming container log copies",
       [&runtime, &resumed_log_copies](absl::Time deadline) {
         return runtime.ResumeLogCopies(CallContext::WithDeadline(deadline),
                                        &resumed_log_copies);
       });
+  if (!resume_log_copies.ok()) {
+    return Fail(1, std::string(resume_log_copies.status().message()));
+  }
   // One docker event watch from now on: GetContainerEvents and the
   // container view that answers kubelet's List/Status polls follow it.
-  runtime.StartDockerWatch();
+  if (absl::Status s = runtime.StartDockerWatch(); !s.ok()) {
+    return Fail(1, absl::StrCat("watching docker events: ", s.message()));
+  }
   DockerStreamingRuntime streaming_runtime(&engine);
   streaming::StreamingServerOptions streaming_options;
   streaming_options.bind_address = flags.streaming_bind_addr;
+  streaming_options.idle_timeout = flags.streaming_connection_idle_timeout;
   auto streaming =
       streaming::StreamingServer::Start(streaming_options, &streaming_runtime);
   if (!streaming.ok()) {

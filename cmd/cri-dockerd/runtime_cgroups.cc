@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd {
 namespace {
@@ -256,7 +257,10 @@ RuntimeCgroupManager::~RuntimeCgroupManager() {
 
 absl::Status RuntimeCgroupManager::Start() {
   if (absl::Status s = CreateRuntimeCgroup(settings_); !s.ok()) return s;
-  thread_ = std::thread([this] { Loop(); });
+  absl::StatusOr<std::thread> thread =
+      StartThread("runtime-cgroups", [this] { Loop(); });
+  if (!thread.ok()) return thread.status();
+  thread_ = *std::move(thread);
   return absl::OkStatus();
 }
 

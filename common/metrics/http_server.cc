@@ -13,7 +13,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/logging.h"
 #include "common/metrics/text_format.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::metrics {
 namespace {
@@ -109,7 +111,14 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   }
   auto server = std::unique_ptr<MetricsHttpServer>(new MetricsHttpServer(
       fd, wake, port, std::move(render), std::move(options)));
-  server->acceptor_ = std::thread([s = server.get()] { s->AcceptLoop(); });
+  absl::StatusOr<std::thread> acceptor =
+      StartThread("metrics-accept", [s = server.get()] { s->AcceptLoop(); });
+  if (!acceptor.ok()) {
+    return absl::Status(
+        acceptor.status().code(),
+        absl::StrCat("metrics endpoint: ", acceptor.status().message()));
+  }
+  server->acceptor_ = *std::move(acceptor);
   return server;
 }
 
@@ -183,12 +192,21 @@ void MetricsHttpServer::AcceptLoop() {
     }
     absl::MutexLock lock(&mu_);
     Worker* worker = &workers_.emplace_back();
-    worker->thread = std::thread([this, fd, worker] {
-      Serve(fd);
+    absl::StatusOr<std::thread> thread =
+        StartThread("metrics-serve", [this, fd, worker] {
+          Serve(fd);
+          close(fd);
+          absl::MutexLock done_lock(&mu_);
+          worker->done = true;
+        });
+    if (!thread.ok()) {
+      // This scrape fails; the endpoint stays up for the next.
+      LOG(WARNING) << "metrics endpoint: " << thread.status();
+      workers_.pop_back();
       close(fd);
-      absl::MutexLock done_lock(&mu_);
-      worker->done = true;
-    });
+      continue;
+    }
+    worker->thread = *std::move(thread);
   }
 }
 

@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/io/copy_stream.h"
 #include "common/io/socket_stream.h"
+#include "common/thread.h"
 #include "cri/docker_streaming/docker_streaming_runtime.h"
 #include "cri/network/netns_addrs.h"
 
@@ -96,15 +97,16 @@ absl::Status DockerStreamingRuntime::PortForward(const std::string& sandbox_id,
 
   // Client -> pod on a thread; pod -> client here.
   absl::Notification input_done;
-  std::thread input([&] {
+  absl::StatusOr<std::thread> input = StartThread("forward-input", [&] {
     (void)io::CopyStream(*data, *pod);
     input_done.Notify();
   });
+  if (!input.ok()) return input.status();
   const io::CopyResult output = io::CopyStream(*pod, *data);
   // The pod side is done: give the client's input a moment to finish,
   // then stop it.
   if (!input_done.WaitForNotificationWithTimeout(kDrain)) data->Reset();
-  input.join();
+  input->join();
   // Cancelled: the socket was reset here, after the client's side failed.
   if (!output.read.ok() && !absl::IsCancelled(output.read)) return output.read;
   return absl::OkStatus();

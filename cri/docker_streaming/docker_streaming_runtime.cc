@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/io/copy_stream.h"
 #include "common/logging.h"
+#include "common/thread.h"
 #include "docker_client/mux_stream_decoder.h"
 
 namespace cri_dockerd {
@@ -21,15 +22,25 @@ constexpr absl::Duration kExitWait = absl::Seconds(5);
 constexpr absl::Duration kFirstSizeWait = absl::Seconds(1);
 
 // Carries the client's terminal sizes (TTY sessions with a resize stream)
-// to docker on a thread of its own. Sizes that come before Start() are
-// held, the latest only; from Start() on each goes to `apply` in order.
+// to docker on a thread of its own, from Read(). Sizes that come before
+// Start() are held, the latest only; from Start() on each goes to `apply`
+// in order.
 class ResizeRelay {
  public:
   explicit ResizeRelay(const streaming::StreamIo& io)
-      : source_(io.tty ? io.resize : nullptr) {
-    if (source_ != nullptr) thread_ = std::thread([this] { Run(); });
-  }
+      : source_(io.tty ? io.resize : nullptr) {}
   ~ResizeRelay() { Stop(); }
+
+  // Starts reading sizes (if the session has a resize stream).
+  // ResourceExhausted if the thread cannot be created.
+  absl::Status Read() {
+    if (source_ == nullptr) return absl::OkStatus();
+    absl::StatusOr<std::thread> thread =
+        StartThread("exec-resize", [this] { Run(); });
+    if (!thread.ok()) return thread.status();
+    thread_ = *std::move(thread);
+    return absl::OkStatus();
+  }
   ResizeRelay(const ResizeRelay&) = delete;
   ResizeRelay& operator=(const ResizeRelay&) = delete;
 
@@ -62,8 +73,10 @@ class ResizeRelay {
 
   // Stops reading sizes (locally) and joins the thread. Idempotent.
   void Stop() {
-    if (source_ != nullptr) source_->Cancel();
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable()) {
+      source_->Cancel();
+      thread_.join();
+    }
   }
 
  private:
@@ -147,8 +160,14 @@ absl::Status PumpHijacked(docker::HijackedConn* conn,
   int watch = io.client_gone->OnGone([conn] { conn->Reset(); });
   std::thread input;
   if (io.stdin != nullptr) {
-    input =
-        std::thread([&io, conn] { (void)io::CopyStream(*io.stdin, *conn); });
+    absl::StatusOr<std::thread> started = StartThread(
+        "exec-stdin", [&io, conn] { (void)io::CopyStream(*io.stdin, *conn); });
+    if (!started.ok()) {
+      conn->Reset();
+      io.client_gone->Remove(watch);
+      return started.status();
+    }
+    input = *std::move(started);
   }
   ClientOutput output(io);
   const io::CopyResult copied = io::CopyStream(*conn, output);
@@ -170,6 +189,7 @@ absl::StatusOr<int> DockerStreamingRuntime::Exec(
   // waiting briefly for it lets docker (API 1.42+) start the command at
   // that size instead of at 0x0 with a resize racing the command's start.
   ResizeRelay resizes(io);
+  if (absl::Status s = resizes.Read(); !s.ok()) return s;
   docker::ExecCreateConfig config;
   if (std::optional<streaming::TerminalSize> first =
           resizes.WaitFirst(kFirstSizeWait)) {
@@ -223,6 +243,7 @@ absl::Status DockerStreamingRuntime::Attach(
       docker_->AttachContainer(request.container_id, options, SetupDeadline());
   if (!conn.ok()) return conn.status();
   ResizeRelay resizes(io);
+  if (absl::Status s = resizes.Read(); !s.ok()) return s;
   resizes.Start([this,
                  id = request.container_id](streaming::TerminalSize size) {
     absl::Status s =

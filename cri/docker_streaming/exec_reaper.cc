@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd {
 
@@ -33,8 +34,18 @@ void LateExecReaper::Watch(const std::string& exec_id,
     // The last thread has left Run() (or none was started): start another
     // and join the old one, which is only returning.
     finished = std::move(thread_);
-    running_ = true;
-    thread_ = std::thread([this] { Run(); });
+    absl::StatusOr<std::thread> started =
+        StartThread("exec-reaper", [this] { Run(); });
+    if (started.ok()) {
+      running_ = true;
+      thread_ = *std::move(started);
+    } else {
+      // Nobody will kill this exec once it starts; the next Watch tries
+      // again for every exec still pending.
+      LOG(WARNING) << "cannot watch exec " << exec_id << " in "
+                   << container_name
+                   << " to kill it once it starts: " << started.status();
+    }
   }
   if (finished.joinable()) finished.join();
 }

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/thread.h"
 #include "cri/convert/naming.h"
 #include "cri/events/docker_watch_listener.h"
 
@@ -56,21 +57,40 @@ ContainerEventSource::ContainerEventSource(docker::DockerClient* docker,
 
 ContainerEventSource::~ContainerEventSource() { Stop(); }
 
-void ContainerEventSource::Start() {
-  absl::MutexLock lock(&mu_);
-  if (started_ || stopping_) return;
-  started_ = true;
-  started_at_ = absl::Now();
-  LOG(INFO) << "watching docker events";
-  reader_ = std::thread([this] { ReadLoop(); });
-  dispatcher_ = std::thread([this] { DispatchLoop(); });
+absl::Status ContainerEventSource::Start() {
+  absl::Status failed;
+  {
+    absl::MutexLock lock(&mu_);
+    if (started_ || stopping_) return absl::OkStatus();
+    started_ = true;
+    started_at_ = absl::Now();
+    LOG(INFO) << "watching docker events";
+    absl::StatusOr<std::thread> reader =
+        StartThread("docker-events", [this] { ReadLoop(); });
+    if (!reader.ok()) {
+      started_ = false;  // a later Start() tries again
+      return reader.status();
+    }
+    reader_ = *std::move(reader);
+    absl::StatusOr<std::thread> dispatcher =
+        StartThread("event-dispatch", [this] { DispatchLoop(); });
+    if (dispatcher.ok()) {
+      dispatcher_ = *std::move(dispatcher);
+      return absl::OkStatus();
+    }
+    failed = dispatcher.status();
+  }
+  Stop();  // ends the reader
+  return failed;
 }
 
 std::unique_ptr<EventBroadcaster::Subscription>
 ContainerEventSource::Subscribe() {
   std::unique_ptr<EventBroadcaster::Subscription> sub =
       broadcaster_.Subscribe();
-  Start();
+  if (absl::Status s = Start(); !s.ok()) {
+    LOG(WARNING) << "cannot watch docker events: " << s;
+  }
   return sub;
 }
 

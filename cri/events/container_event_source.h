@@ -76,7 +76,9 @@ class ContainerEventSource {
 
   // Starts watching docker (at daemon start, so the listener is fed
   // whether or not anyone subscribes). Idempotent; nothing after Stop().
-  void Start();
+  // ResourceExhausted if its threads cannot be created (then, if one of
+  // the two was, the source is stopped).
+  absl::Status Start();
 
   // Joins the fan-out (see EventBroadcaster::Subscription::Next); starts
   // watching docker if Start() was not called. After Stop() the

@@ -3,25 +3,40 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::logs {
+
+absl::StatusOr<std::unique_ptr<BackgroundRetry>> BackgroundRetry::Start(
+    std::string what, std::function<absl::Status(absl::Time)> attempt,
+    RetryOptions options) {
+  std::unique_ptr<BackgroundRetry> retry(
+      new BackgroundRetry(std::move(what), std::move(attempt), options));
+  absl::StatusOr<std::thread> thread =
+      StartThread("retry", [r = retry.get()] { r->Run(); });
+  if (!thread.ok()) {
+    return absl::Status(
+        thread.status().code(),
+        absl::StrCat(retry->what_, ": ", thread.status().message()));
+  }
+  retry->thread_ = *std::move(thread);
+  return retry;
+}
 
 BackgroundRetry::BackgroundRetry(
     std::string what, std::function<absl::Status(absl::Time)> attempt,
     RetryOptions options)
-    : what_(std::move(what)),
-      attempt_(std::move(attempt)),
-      options_(options),
-      thread_([this] { Run(); }) {}
+    : what_(std::move(what)), attempt_(std::move(attempt)), options_(options) {}
 
 BackgroundRetry::~BackgroundRetry() {
   {
     absl::MutexLock lock(&mu_);
     stop_ = true;
   }
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 bool BackgroundRetry::Done() const {

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -24,12 +26,14 @@ struct RetryOptions {
 
 class BackgroundRetry {
  public:
-  // Calls `attempt(deadline)` at once, then after each failure again
-  // after a backoff, until it returns OK or the object is destroyed.
-  // `what` names the work in log lines.
-  BackgroundRetry(std::string what,
-                  std::function<absl::Status(absl::Time deadline)> attempt,
-                  RetryOptions options = {});
+  // Calls `attempt(deadline)` at once on a thread of its own, then after
+  // each failure again after a backoff, until it returns OK or the object
+  // is destroyed. `what` names the work in log lines. ResourceExhausted if
+  // the thread cannot be created.
+  static absl::StatusOr<std::unique_ptr<BackgroundRetry>> Start(
+      std::string what,
+      std::function<absl::Status(absl::Time deadline)> attempt,
+      RetryOptions options = {});
   // Ends the retries: waits for an attempt under way (bounded by its
   // deadline).
   ~BackgroundRetry();
@@ -40,6 +44,9 @@ class BackgroundRetry {
   bool Done() const;
 
  private:
+  BackgroundRetry(std::string what,
+                  std::function<absl::Status(absl::Time deadline)> attempt,
+                  RetryOptions options);
   void Run();
 
   // Constant after construction.
@@ -51,7 +58,7 @@ class BackgroundRetry {
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
 
-  std::thread thread_;  // last: starts after the members above
+  std::thread thread_;
 };
 
 }  // namespace cri_dockerd::logs

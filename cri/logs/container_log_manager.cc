@@ -66,13 +66,19 @@ ContainerLogManager::ContainerLogManager(docker::DockerClient* docker,
                  << "); following each container's log stream instead";
     return;
   }
-  exit_watch_ = std::make_unique<ExitWatch>(
+  auto exit_watch = ExitWatch::Start(
       docker,
       [this](const std::string& id) {
         absl::MutexLock lock(&callback_mu_);
         if (!closing_) tailer_->ContainerStopped(id);
       },
       options_.exit_watch);
+  if (!exit_watch.ok()) {
+    LOG(WARNING) << "Cannot tail docker's log files (" << exit_watch.status()
+                 << "); following each container's log stream instead";
+    return;
+  }
+  exit_watch_ = std::move(*exit_watch);
   // Last: its thread may call back as soon as it exists.
   absl::MutexLock lock(&callback_mu_);
   tailer_ = std::move(*tailer);

@@ -5,22 +5,32 @@
 
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::logs {
 
+absl::StatusOr<std::unique_ptr<ExitWatch>> ExitWatch::Start(
+    docker::DockerClient* docker, Stopped on_stopped,
+    ExitWatchOptions options) {
+  std::unique_ptr<ExitWatch> watch(
+      new ExitWatch(docker, std::move(on_stopped), options));
+  absl::StatusOr<std::thread> thread =
+      StartThread("exit-watch", [w = watch.get()] { w->Run(); });
+  if (!thread.ok()) return thread.status();
+  watch->thread_ = *std::move(thread);
+  return watch;
+}
+
 ExitWatch::ExitWatch(docker::DockerClient* docker, Stopped on_stopped,
                      ExitWatchOptions options)
-    : docker_(docker),
-      on_stopped_(std::move(on_stopped)),
-      options_(options),
-      thread_([this] { Run(); }) {}
+    : docker_(docker), on_stopped_(std::move(on_stopped)), options_(options) {}
 
 ExitWatch::~ExitWatch() {
   {
     absl::MutexLock lock(&mu_);
     shutdown_ = true;
   }
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void ExitWatch::Check(const std::string& id, int attempts) {

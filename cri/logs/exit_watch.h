@@ -7,10 +7,12 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "docker_client/docker_client.h"
@@ -30,8 +32,10 @@ class ExitWatch {
   // Called on the watch's thread with the ID of a container that is not
   // running (or gone). `docker` must outlive the watch.
   using Stopped = std::function<void(const std::string& id)>;
-  ExitWatch(docker::DockerClient* docker, Stopped on_stopped,
-            ExitWatchOptions options = {});
+  // Starts the watch's thread; ResourceExhausted if it cannot be created.
+  static absl::StatusOr<std::unique_ptr<ExitWatch>> Start(
+      docker::DockerClient* docker, Stopped on_stopped,
+      ExitWatchOptions options = {});
   // Ends the thread (after an inspect under way).
   ~ExitWatch();
   ExitWatch(const ExitWatch&) = delete;
@@ -43,6 +47,9 @@ class ExitWatch {
   void Check(const std::string& id) { Check(id, options_.attempts); }
 
  private:
+  ExitWatch(docker::DockerClient* docker, Stopped on_stopped,
+            ExitWatchOptions options);
+
   struct Pending {
     absl::Time due = absl::InfinitePast();
     int attempts_left = 0;
@@ -59,7 +66,7 @@ class ExitWatch {
   std::map<std::string, Pending> pending_ ABSL_GUARDED_BY(mu_);
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
 
-  std::thread thread_;  // last: starts after the members above
+  std::thread thread_;
 };
 
 }  // namespace cri_dockerd::logs

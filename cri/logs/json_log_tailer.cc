@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/thread.h"
 #include "cri/logs/json_log_tailer_tail.h"
 
 namespace cri_dockerd::logs {
@@ -50,7 +51,10 @@ absl::StatusOr<std::unique_ptr<JsonLogTailer>> JsonLogTailer::Create(
   }
   auto tailer = std::unique_ptr<JsonLogTailer>(
       new JsonLogTailer(options, std::move(on_writer_closed), ino, wake));
-  tailer->thread_ = std::thread([t = tailer.get()] { t->Run(); });
+  absl::StatusOr<std::thread> thread =
+      StartThread("log-tailer", [t = tailer.get()] { t->Run(); });
+  if (!thread.ok()) return thread.status();
+  tailer->thread_ = *std::move(thread);
   return tailer;
 }
 

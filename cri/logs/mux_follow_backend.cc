@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/thread.h"
 #include "cri/logs/cri_log_format.h"
 
 namespace cri_dockerd::logs {
@@ -63,7 +64,15 @@ absl::Status MuxFollowBackend::EnsureRunningLocked() {
                                      mux.status().message()));
   }
   mux_ = std::move(*mux);
-  worker_ = std::thread([this] { RunWorker(); });
+  absl::StatusOr<std::thread> worker =
+      StartThread("log-follow", [this] { RunWorker(); });
+  if (!worker.ok()) {
+    mux_.reset();  // the next Start tries again
+    return absl::Status(worker.status().code(),
+                        absl::StrCat("cannot follow docker's log streams: ",
+                                     worker.status().message()));
+  }
+  worker_ = *std::move(worker);
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::stats {
 
@@ -24,8 +25,16 @@ std::optional<LayerUsage> WritableLayerCache::Get(const std::string& id) {
   absl::MutexLock lock(&mu_);
   last_wanted_ = absl::Now();
   if (!started_) {
-    started_ = true;
-    thread_ = std::thread([this] { Loop(); });
+    absl::StatusOr<std::thread> thread =
+        StartThread("layer-sizes", [this] { Loop(); });
+    if (thread.ok()) {
+      started_ = true;
+      thread_ = *std::move(thread);
+    } else {
+      // No sizes this time (the caller reports none); the next Get tries
+      // again.
+      LOG(WARNING) << "writable layer sizes: " << thread.status();
+    }
   }
   auto it = usage_.find(id);
   if (it == usage_.end()) return std::nullopt;

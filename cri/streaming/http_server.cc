@@ -1,8 +1,11 @@
+// HttpServer: the listening socket, Start and Stop. The loop -- accept,
+// pending connections, dispatch, idle sessions -- is in
+// http_server_loop.cc.
 #include "cri/streaming/http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,47 +16,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::streaming {
 namespace {
 
 absl::Status Errno(absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", strerror(errno)));
-}
-
-// Reads until the end of the request head; the rest goes to *extra.
-absl::Status ReadHead(int fd, absl::Time deadline, std::string* head,
-                      std::string* extra) {
-  std::string buf;
-  char chunk[4096];
-  while (true) {
-    if (size_t end = FindHeadEnd(buf); end != 0) {
-      if (end > kMaxRequestHead) {
-        return absl::ResourceExhaustedError("request head too large");
-      }
-      *extra = buf.substr(end);
-      buf.resize(end);
-      *head = std::move(buf);
-      return absl::OkStatus();
-    }
-    if (buf.size() > kMaxRequestHead) {
-      return absl::ResourceExhaustedError("request head too large");
-    }
-    absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) {
-      return absl::DeadlineExceededError("timed out reading request head");
-    }
-    pollfd p{fd, POLLIN, 0};
-    int r = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return Errno("poll");
-    if (r == 0) continue;
-    ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("recv");
-    if (n == 0) return absl::UnavailableError("client closed the connection");
-    buf.append(chunk, static_cast<size_t>(n));
-  }
 }
 
 }  // namespace
@@ -100,7 +69,7 @@ absl::Status ParseBindAddress(const std::string& text, std::string* host,
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
-    const HttpServerOptions& options, Handler handler) {
+    const HttpServerOptions& options, Router router) {
   std::string host;
   int port = 0;
   if (absl::Status s = ParseBindAddress(options.bind_address, &host, &port);
@@ -123,7 +92,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     inet_pton(AF_INET, host.c_str(), &a->sin_addr);
     len = sizeof(*a);
   }
-  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: the loop accepts until EAGAIN.
+  int fd = socket(v6 ? AF_INET6 : AF_INET,
+                  SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Errno("socket");
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -146,80 +117,42 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   if (host == "::") dial_host = "::1";
   std::string dial = v6 ? absl::StrCat("[", dial_host, "]:", bound_port)
                         : absl::StrCat(dial_host, ":", bound_port);
+  const int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake < 0) {
+    absl::Status s = Errno("streaming server: eventfd");
+    close(fd);
+    return s;
+  }
   std::unique_ptr<HttpServer> server(
-      new HttpServer(fd, std::move(dial), options, std::move(handler)));
-  server->acceptor_ = std::thread([s = server.get()] { s->AcceptLoop(); });
+      new HttpServer(fd, wake, std::move(dial), options, std::move(router)));
+  absl::StatusOr<std::thread> loop =
+      StartThread("stream-accept", [s = server.get()] { s->Loop(); });
+  if (!loop.ok()) {
+    return absl::Status(
+        loop.status().code(),
+        absl::StrCat("streaming server: ", loop.status().message()));
+  }
+  server->loop_ = *std::move(loop);
   return server;
 }
 
-HttpServer::HttpServer(int listen_fd, std::string dial_address,
-                       HttpServerOptions options, Handler handler)
+HttpServer::HttpServer(int listen_fd, int wake_fd, std::string dial_address,
+                       HttpServerOptions options, Router router)
     : listen_fd_(listen_fd),
+      wake_fd_(wake_fd),
       dial_address_(std::move(dial_address)),
       options_(std::move(options)),
-      handler_(std::move(handler)) {}
+      router_(std::move(router)) {}
 
 HttpServer::~HttpServer() {
   Stop();
   close(listen_fd_);
+  close(wake_fd_);
 }
 
-int HttpServer::active_connections() const {
+int HttpServer::sessions() const {
   absl::MutexLock lock(&mu_);
-  return running_;
-}
-
-void HttpServer::AcceptLoop() {
-  while (true) {
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-          errno == ENOMEM) {
-        // Out of descriptors: back off rather than spin.
-        mu_.Unlock();
-        absl::SleepFor(absl::Milliseconds(100));
-        mu_.Lock();
-        continue;
-      }
-      LOG(ERROR) << "streaming server: accept: " << strerror(errno);
-      return;
-    }
-    absl::MutexLock lock(&mu_);
-    if (stopping_) {
-      close(fd);
-      return;
-    }
-    if (running_ >= options_.max_connections) {
-      SendAllTo(fd, PlainResponse(503, "too many streaming connections"));
-      close(fd);
-      continue;
-    }
-    ++running_;
-    open_fds_.insert(fd);
-    std::thread([this, fd] { Serve(fd); }).detach();
-  }
-}
-
-void HttpServer::Serve(int fd) {
-  HttpConnection conn;
-  conn.fd = fd;
-  std::string head;
-  absl::Status s =
-      ReadHead(fd, absl::Now() + options_.head_timeout, &head, &conn.extra);
-  if (s.ok()) {
-    s = ParseRequestHead(head, &conn.head);
-    if (!s.ok()) SendAllTo(fd, PlainResponse(400, s.message()));
-  } else if (absl::IsResourceExhausted(s)) {
-    SendAllTo(fd, PlainResponse(431, s.message()));
-  }
-  if (s.ok()) handler_(conn);
-  absl::MutexLock lock(&mu_);
-  open_fds_.erase(fd);
-  close(fd);
-  --running_;
+  return static_cast<int>(live_.size());
 }
 
 void HttpServer::Stop() {
@@ -227,14 +160,16 @@ void HttpServer::Stop() {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
       stopping_ = true;
-      shutdown(listen_fd_, SHUT_RDWR);
-      for (int fd : open_fds_) shutdown(fd, SHUT_RDWR);
+      for (const auto& [fd, live] : live_) shutdown(fd, SHUT_RDWR);
     }
   }
-  if (acceptor_.joinable()) acceptor_.join();
+  const uint64_t one = 1;
+  // The eventfd stays readable: the loop wakes up and returns.
+  (void)!write(wake_fd_, &one, sizeof one);
+  if (loop_.joinable()) loop_.join();
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](int* running) { return *running == 0; }, &running_));
+      +[](std::map<int, Live>* live) { return live->empty(); }, &live_));
 }
 
 }  // namespace cri_dockerd::streaming

@@ -12,14 +12,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/thread.h"
+#include "cri/streaming/limits.h"
 #include "cri/streaming/spdy/spdy_session.h"
 #include "cri/streaming/stream_queue.h"
 
 namespace cri_dockerd::streaming {
 namespace {
-
-// Forwarded connections one client may have open at once.
-constexpr int kMaxPairs = 128;
 
 struct Pair {
   std::shared_ptr<spdy::Stream> data;
@@ -33,13 +32,17 @@ struct Pair {
 class Workers {
  public:
   ~Workers() { JoinAll(); }
-  void Run(std::function<void()> fn) {
+  // ResourceExhausted if no thread can be created (`fn` is not run).
+  absl::Status Run(std::function<void()> fn) {
     auto done = std::make_shared<std::atomic<bool>>(false);
-    threads_.push_back({std::thread([fn = std::move(fn), done] {
-                          fn();
-                          done->store(true);
-                        }),
-                        done});
+    absl::StatusOr<std::thread> thread =
+        StartThread("port-forward", [fn = std::move(fn), done] {
+          fn();
+          done->store(true);
+        });
+    if (!thread.ok()) return thread.status();
+    threads_.push_back({*std::move(thread), done});
+    return absl::OkStatus();
   }
   // Joins finished threads; returns how many are still running.
   int Reap() {
@@ -72,10 +75,18 @@ void ServeSpdy(SessionContext& ctx, const PortForwardRequest& request) {
     return;
   }
   auto session = std::make_unique<spdy::Session>(
-      dup(ctx.conn.fd), spdy::Role::kServer, std::move(ctx.conn.extra));
+      dup(ctx.conn.fd), spdy::Role::kServer, std::move(ctx.conn.extra),
+      ctx.conn.activity);
   StreamQueue<spdy::Stream> queue;
-  session->Start(
-      [&queue](std::shared_ptr<spdy::Stream> s) { queue.Push(std::move(s)); });
+  if (absl::Status s =
+          session->Start([&queue](std::shared_ptr<spdy::Stream> stream) {
+            queue.Push(std::move(stream));
+          });
+      !s.ok()) {
+    LOG(WARNING) << "streaming: port-forward to pod " << request.pod_sandbox_id
+                 << ": " << s;
+    return;  // the session is closed: the client sees the connection end
+  }
   std::map<std::string, Pair> pending;
   Workers workers;
   while (!session->Wait(absl::Now())) {
@@ -124,17 +135,31 @@ void ServeSpdy(SessionContext& ctx, const PortForwardRequest& request) {
     if (pair.data == nullptr || pair.error == nullptr) continue;
     Pair ready = std::move(pair);
     pending.erase(id);
-    if (workers.Reap() >= kMaxPairs) {
-      (void)ready.error->Write("too many forwarded connections");
+    if (workers.Reap() >= kMaxForwardedConnections) {
+      (void)ready.error->Write(
+          absl::StrCat("too many forwarded connections (at most ",
+                       kMaxForwardedConnections, " at once)"));
       (void)ready.error->CloseWrite();
       ready.data->Reset();
       continue;
     }
-    workers.Run([runtime = ctx.runtime, sandbox = request.pod_sandbox_id,
-                 ready = std::move(ready)] {
-      ForwardPort(runtime, sandbox, ready.port, ready.data.get(),
-                  ready.error.get());
-    });
+    // Kept for a refusal: the worker owns `ready` once it runs.
+    const std::shared_ptr<spdy::Stream> data = ready.data;
+    const std::shared_ptr<spdy::Stream> error = ready.error;
+    absl::Status started =
+        workers.Run([runtime = ctx.runtime, sandbox = request.pod_sandbox_id,
+                     ready = std::move(ready)] {
+          ForwardPort(runtime, sandbox, ready.port, ready.data.get(),
+                      ready.error.get());
+        });
+    if (!started.ok()) {
+      LOG(WARNING) << "streaming: port-forward to pod "
+                   << request.pod_sandbox_id << ": " << started;
+      (void)error->Write(
+          absl::StrCat("error forwarding port: ", started.message()));
+      (void)error->CloseWrite();
+      data->Reset();
+    }
   }
   // The client hung up: every stream is reset by Close, which ends the
   // forwarders' copies.

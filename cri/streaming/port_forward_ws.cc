@@ -5,6 +5,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/thread.h"
+#include "cri/streaming/limits.h"
 #include "cri/streaming/port_forward.h"
 #include "cri/streaming/ws_accept.h"
 
@@ -20,8 +24,10 @@ void ServePortForwardWebSocket(SessionContext& ctx,
     return;
   }
   const int pairs = static_cast<int>(request.ports.size());
-  if (pairs > 127) {
-    SendAllTo(ctx.conn.fd, PlainResponse(400, "too many ports"));
+  if (pairs > kMaxForwardedConnections) {
+    SendAllTo(ctx.conn.fd,
+              PlainResponse(400, absl::StrCat("too many ports (at most ",
+                                              kMaxForwardedConnections, ")")));
     return;
   }
   std::string protocol;
@@ -37,9 +43,21 @@ void ServePortForwardWebSocket(SessionContext& ctx,
     io::ByteStream* error = ws->channel(2 * i + 1);
     (void)data->Write(absl::string_view(le, 2));
     (void)error->Write(absl::string_view(le, 2));
-    forwards.emplace_back([&ctx, &request, port, data, error] {
-      ForwardPort(ctx.runtime, request.pod_sandbox_id, port, data, error);
-    });
+    absl::StatusOr<std::thread> forward =
+        StartThread("port-forward", [&ctx, &request, port, data, error] {
+          ForwardPort(ctx.runtime, request.pod_sandbox_id, port, data, error);
+        });
+    if (forward.ok()) {
+      forwards.push_back(*std::move(forward));
+      continue;
+    }
+    // This port fails; the others are forwarded.
+    LOG(WARNING) << "streaming: port-forward to pod " << request.pod_sandbox_id
+                 << ": " << forward.status();
+    (void)error->Write(absl::StrCat("error forwarding port ", port, ": ",
+                                    forward.status().message()));
+    (void)data->CloseWrite();
+    (void)error->CloseWrite();
   }
   for (std::thread& t : forwards) t.join();
   ws->Close();

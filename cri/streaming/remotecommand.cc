@@ -30,10 +30,17 @@ void ServeSpdy(SessionContext& ctx, const RemoteCommand& command) {
                  (command.tty && resizable);
 
   auto session = std::make_unique<spdy::Session>(
-      dup(ctx.conn.fd), spdy::Role::kServer, std::move(ctx.conn.extra));
+      dup(ctx.conn.fd), spdy::Role::kServer, std::move(ctx.conn.extra),
+      ctx.conn.activity);
   StreamQueue<spdy::Stream> queue;
-  session->Start(
-      [&queue](std::shared_ptr<spdy::Stream> s) { queue.Push(std::move(s)); });
+  if (absl::Status s =
+          session->Start([&queue](std::shared_ptr<spdy::Stream> stream) {
+            queue.Push(std::move(stream));
+          });
+      !s.ok()) {
+    LOG(WARNING) << "streaming: " << Describe(command) << ": " << s;
+    return;  // the session is closed: the client sees the connection end
+  }
 
   std::shared_ptr<spdy::Stream> error, stdin, stdout, stderr, resize;
   const absl::Time deadline = absl::Now() + ctx.stream_creation_timeout;
@@ -103,8 +110,26 @@ ClientSide::ClientSide(io::ByteStream* stdin, io::ByteStream* resize,
   }
 }
 
+std::string Describe(const RemoteCommand& command) {
+  return command.exec
+             ? absl::StrCat("exec in container ", command.exec->container_id)
+             : absl::StrCat("attach to container ",
+                            command.attach->container_id);
+}
+
 RemoteOutcome ClientSide::Run(SessionContext& ctx, const RemoteCommand& command,
                               io::ByteStream* stdout, io::ByteStream* stderr) {
+  absl::Status started = watch_.Start();
+  if (started.ok() && stdin_) started = stdin_->Start();
+  if (started.ok() && resize_pump_) started = resize_pump_->Start();
+  if (!started.ok()) {
+    LOG(WARNING) << "streaming: " << Describe(command) << ": " << started;
+    RemoteOutcome outcome;
+    outcome.error = absl::Status(
+        started.code(),
+        absl::StrCat("cannot start the session: ", started.message()));
+    return outcome;
+  }
   StreamIo io;
   io.stdin = stdin_ ? &*stdin_ : nullptr;
   io.stdout = stdout;

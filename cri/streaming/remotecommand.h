@@ -29,7 +29,8 @@ void ServeRemoteCommand(SessionContext& ctx, RemoteCommand command);
 // The runtime-facing half, shared by the SPDY and WebSocket paths. The
 // protocol code declares it after its session object and closes the
 // session before it goes out of scope: its threads end once the client's
-// streams are torn down.
+// streams are torn down. Its threads: one watching the connection, one
+// per input stream (stdin, resize) -- at most 3.
 class ClientSide {
  public:
   // `stdin`/`resize` may be null; `wait_gone` blocks until the client's
@@ -37,8 +38,9 @@ class ClientSide {
   ClientSide(io::ByteStream* stdin, io::ByteStream* resize,
              std::function<void()> wait_gone);
 
-  // Runs the command with the client's output streams and returns how it
-  // ended.
+  // Starts the threads, then runs the command with the client's output
+  // streams and returns how it ended. A thread that cannot be created
+  // fails the session (an internal error, logged) without running it.
   RemoteOutcome Run(SessionContext& ctx, const RemoteCommand& command,
                     io::ByteStream* stdout, io::ByteStream* stderr);
 
@@ -48,6 +50,9 @@ class ClientSide {
   std::optional<ResizeReader> resize_;
   ClientWatch watch_;
 };
+
+// What a session is about, for log lines: "exec in container <id>".
+std::string Describe(const RemoteCommand& command);
 
 // Cleans up a RemoteCommand as kubelet does (tty drops stderr). False if
 // it asks for no stream at all.

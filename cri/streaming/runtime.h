@@ -56,6 +56,10 @@ struct StreamIo {
   ClientGone* client_gone = nullptr;  // never null from the server
 };
 
+// Threads: Exec and Attach may start at most kMaxRuntimeExecThreads of
+// their own, PortForward at most kMaxRuntimePortForwardThreads at a time
+// (limits.h), with common/thread.h's StartThread: one that cannot be
+// created fails that call, never the process.
 class StreamingRuntime {
  public:
   virtual ~StreamingRuntime() = default;

@@ -16,10 +16,13 @@ absl::StatusOr<std::unique_ptr<StreamingServer>> StreamingServer::Start(
     const StreamingServerOptions& options, StreamingRuntime* runtime) {
   std::unique_ptr<StreamingServer> server(
       new StreamingServer(options, runtime));
-  HttpServerOptions http;
+  HttpServerOptions http = options.http;
   http.bind_address = options.bind_address;
-  auto started = HttpServer::Start(
-      http, [s = server.get()](HttpConnection& conn) { s->Handle(conn); });
+  http.idle_timeout = options.idle_timeout;
+  auto started =
+      HttpServer::Start(http, [s = server.get()](const HttpRequestHead& head) {
+        return s->Route(head);
+      });
   if (!started.ok()) return started.status();
   server->http_ = std::move(*started);
   server->base_url_ = absl::StrCat("http://", server->http_->dial_address());
@@ -56,12 +59,12 @@ absl::StatusOr<std::string> StreamingServer::PortForwardUrl(
   return Park("portforward", std::move(request));
 }
 
-void StreamingServer::Handle(HttpConnection& conn) {
-  const HttpRequestHead& head = conn.head;
+HttpRoute StreamingServer::Route(const HttpRequestHead& head) {
+  HttpRoute route;
   if (head.method != "GET" && head.method != "POST") {
-    SendAllTo(conn.fd, PlainResponse(405, "method not allowed",
-                                     {{"Allow", "GET, POST"}}));
-    return;
+    route.reply =
+        PlainResponse(405, "method not allowed", {{"Allow", "GET, POST"}});
+    return route;
   }
   std::vector<std::string> parts;
   for (absl::string_view p : absl::StrSplit(head.path, '/')) {
@@ -69,8 +72,8 @@ void StreamingServer::Handle(HttpConnection& conn) {
   }
   if (parts.size() != 2 || (parts[0] != "exec" && parts[0] != "attach" &&
                             parts[0] != "portforward")) {
-    SendAllTo(conn.fd, PlainResponse(404, "404 page not found"));
-    return;
+    route.reply = PlainResponse(404, "404 page not found");
+    return route;
   }
   absl::StatusOr<PendingRequest> request = cache_.Consume(parts[1]);
   const bool kind_matches =
@@ -81,23 +84,40 @@ void StreamingServer::Handle(HttpConnection& conn) {
        (parts[0] == "portforward" &&
         std::holds_alternative<PortForwardRequest>(*request)));
   if (!kind_matches) {
-    SendAllTo(conn.fd, PlainResponse(404, "unknown, used or expired token"));
-    return;
+    route.reply = PlainResponse(404, "unknown, used or expired token");
+    return route;
   }
+  if (const auto* exec = std::get_if<ExecRequest>(&*request)) {
+    route.description = absl::StrCat("exec in container ", exec->container_id);
+  } else if (const auto* attach = std::get_if<AttachRequest>(&*request)) {
+    route.description =
+        absl::StrCat("attach to container ", attach->container_id);
+  } else {
+    route.description =
+        absl::StrCat("port-forward to pod ",
+                     std::get<PortForwardRequest>(*request).pod_sandbox_id);
+  }
+  route.session = [this, request = *std::move(request)](HttpConnection& conn) {
+    Serve(conn, request);
+  };
+  return route;
+}
+
+void StreamingServer::Serve(HttpConnection& conn, PendingRequest request) {
   SessionContext ctx{conn, runtime_, options_.stream_creation_timeout};
-  if (auto* pf = std::get_if<PortForwardRequest>(&*request)) {
+  if (auto* pf = std::get_if<PortForwardRequest>(&request)) {
     ServePortForward(ctx, *pf);
     return;
   }
   RemoteCommand command;
-  if (auto* exec = std::get_if<ExecRequest>(&*request)) {
+  if (auto* exec = std::get_if<ExecRequest>(&request)) {
     command.exec = *exec;
     command.tty = exec->tty;
     command.stdin = exec->stdin;
     command.stdout = exec->stdout;
     command.stderr = exec->stderr;
   } else {
-    const auto& attach = std::get<AttachRequest>(*request);
+    const auto& attach = std::get<AttachRequest>(request);
     command.attach = attach;
     command.tty = attach.tty;
     command.stdin = attach.stdin;

@@ -7,7 +7,9 @@
 // Routes: /exec/<token>, /attach/<token>, /portforward/<token> (GET or
 // POST). Unknown, used or expired token: 404. No protocol both sides
 // speak: 403 (SPDY) or a refused WebSocket handshake. Malformed frames end
-// that connection only.
+// that connection only. Connections are limited as limits.h says: those
+// without a valid token yet, apart from the sessions; sessions idle for
+// idle_timeout are closed.
 #pragma once
 
 #include <memory>
@@ -16,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cri/streaming/http_server.h"
+#include "cri/streaming/limits.h"
 #include "cri/streaming/request_cache.h"
 #include "cri/streaming/runtime.h"
 
@@ -26,6 +29,12 @@ struct StreamingServerOptions {
   std::string bind_address;
   // How long a client may take to open the streams it asked for.
   absl::Duration stream_creation_timeout = absl::Seconds(30);
+  // A session with no traffic either way for this long is closed
+  // (--streaming-connection-idle-timeout). Zero: never.
+  absl::Duration idle_timeout = kDefaultIdleTimeout;
+  // The front door's other limits (tests shrink them); its bind address
+  // and idle timeout are the two above.
+  HttpServerOptions http;
 };
 
 class StreamingServer {
@@ -48,7 +57,11 @@ class StreamingServer {
 
  private:
   StreamingServer(StreamingServerOptions options, StreamingRuntime* runtime);
-  void Handle(HttpConnection& conn);
+  // On the front door's loop thread: checks the method and path and takes
+  // the token's request out of the cache.
+  HttpRoute Route(const HttpRequestHead& head);
+  // On the session's thread.
+  void Serve(HttpConnection& conn, PendingRequest request);
   absl::StatusOr<std::string> Park(absl::string_view kind,
                                    PendingRequest request);
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/io/copy_stream.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::streaming {
 namespace {
@@ -49,8 +50,14 @@ class InputPump::QueueWriter : public io::ByteStream {
   InputPump* const pump_;
 };
 
-InputPump::InputPump(io::ByteStream* source) : source_(source) {
-  thread_ = std::thread([this] { Run(); });
+InputPump::InputPump(io::ByteStream* source) : source_(source) {}
+
+absl::Status InputPump::Start() {
+  absl::StatusOr<std::thread> thread =
+      StartThread("stream-input", [this] { Run(); });
+  if (!thread.ok()) return thread.status();
+  thread_ = *std::move(thread);
+  return absl::OkStatus();
 }
 
 InputPump::~InputPump() {
@@ -120,18 +127,27 @@ void ResizeReader::Cancel() {
   stream_->Reset();
 }
 
-ClientWatch::ClientWatch(std::function<void()> wait_gone) {
-  thread_ = std::thread([this, wait = std::move(wait_gone)] {
-    wait();
-    absl::MutexLock run(&run_mu_);
-    std::map<int, std::function<void()>> callbacks;
-    {
-      absl::MutexLock lock(&mu_);
-      gone_ = true;
-      callbacks.swap(callbacks_);
-    }
-    for (auto& [id, fn] : callbacks) fn();
-  });
+ClientWatch::ClientWatch(std::function<void()> wait_gone)
+    : wait_gone_(std::move(wait_gone)) {}
+
+absl::Status ClientWatch::Start() {
+  absl::StatusOr<std::thread> thread =
+      StartThread("stream-watch", [this] { Run(); });
+  if (!thread.ok()) return thread.status();
+  thread_ = *std::move(thread);
+  return absl::OkStatus();
+}
+
+void ClientWatch::Run() {
+  wait_gone_();
+  absl::MutexLock run(&run_mu_);
+  std::map<int, std::function<void()>> callbacks;
+  {
+    absl::MutexLock lock(&mu_);
+    gone_ = true;
+    callbacks.swap(callbacks_);
+  }
+  for (auto& [id, fn] : callbacks) fn();
 }
 
 ClientWatch::~ClientWatch() {

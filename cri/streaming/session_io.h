@@ -18,7 +18,8 @@
 
 namespace cri_dockerd::streaming {
 
-// Reads `source` on its own thread (CopyStream) into a bounded queue.
+// Reads `source` on its own thread (CopyStream, from Start()) into a
+// bounded queue.
 // Read() takes from the queue, then reports the source's end or failure;
 // Reset() abandons the input locally (Read fails with Cancelled; what
 // still comes is read and dropped) without touching `source`. The thread
@@ -29,6 +30,9 @@ class InputPump : public io::ByteStream {
  public:
   explicit InputPump(io::ByteStream* source);
   ~InputPump() override;
+
+  // Starts the thread. ResourceExhausted if it cannot be created.
+  absl::Status Start();
 
   absl::StatusOr<size_t> Read(char* buf, size_t len) override;
   absl::Status Write(absl::string_view data) override;
@@ -66,19 +70,25 @@ class ResizeReader : public ResizeSource {
 };
 
 // ClientGone driven by `wait_gone`, a blocking call that returns when the
-// client's connection has ended (run on a thread of its own). The
-// destructor expects `wait_gone` to have returned or to return soon (the
-// session is closed first).
+// client's connection has ended (run on a thread of its own, from
+// Start()). The destructor expects `wait_gone` to have returned or to
+// return soon (the session is closed first).
 class ClientWatch : public ClientGone {
  public:
   explicit ClientWatch(std::function<void()> wait_gone);
   ~ClientWatch() override;
+
+  // Starts the thread. ResourceExhausted if it cannot be created.
+  absl::Status Start();
 
   int OnGone(std::function<void()> fn) override;
   void Remove(int id) override;
   bool gone();
 
  private:
+  void Run();
+
+  std::function<void()> wait_gone_;  // moved to the thread by Start()
   absl::Mutex mu_;
   bool gone_ ABSL_GUARDED_BY(mu_) = false;
   int next_id_ ABSL_GUARDED_BY(mu_) = 0;

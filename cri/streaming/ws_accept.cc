@@ -47,8 +47,10 @@ std::unique_ptr<websocket::ChannelConnection> AcceptWebSocket(
                  websocket::BuildUpgradeResponse(upgrade->key, *chosen))) {
     return nullptr;
   }
+  websocket::ConnectionOptions options;
+  options.activity = conn.activity;
   auto ws = std::make_unique<websocket::Connection>(
-      dup(conn.fd), websocket::Role::kServer, std::move(conn.extra));
+      dup(conn.fd), websocket::Role::kServer, std::move(conn.extra), options);
   auto channels = websocket::ChannelConnection::Create(std::move(ws), *framing,
                                                        num_channels);
   if (!channels.ok()) {

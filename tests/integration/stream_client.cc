@@ -190,7 +190,11 @@ absl::StatusOr<ExecResult> RunSpdyExec(const std::string& url,
   }
   streaming::spdy::Session session(up->fd, streaming::spdy::Role::kClient,
                                    up->extra);
-  session.Start([](std::shared_ptr<streaming::spdy::Stream> s) { s->Reset(); });
+  if (absl::Status s = session.Start(
+          [](std::shared_ptr<streaming::spdy::Stream> st) { st->Reset(); });
+      !s.ok()) {
+    return s;
+  }
   const absl::Time deadline = absl::Now() + options.timeout;
   // Past the timeout the session is closed, which ends every read below.
   Watchdog watchdog(deadline, [&] { session.Close(); });
@@ -268,7 +272,11 @@ absl::StatusOr<std::string> SpdyPortForward(const std::string& url, int port,
   }
   streaming::spdy::Session session(up->fd, streaming::spdy::Role::kClient,
                                    up->extra);
-  session.Start([](std::shared_ptr<streaming::spdy::Stream> s) { s->Reset(); });
+  if (absl::Status s = session.Start(
+          [](std::shared_ptr<streaming::spdy::Stream> st) { st->Reset(); });
+      !s.ok()) {
+    return s;
+  }
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   std::string port_text = absl::StrCat(port);
   auto err = session.OpenStream(

@@ -16,9 +16,11 @@
 
 namespace cri_dockerd::streaming::spdy {
 
-Connection::Connection(int fd, Role role)
+Connection::Connection(int fd, Role role,
+                       std::shared_ptr<io::ActivityClock> activity)
     : fd_(fd),
       role_(role),
+      activity_(std::move(activity)),
       next_stream_id_(role == Role::kClient ? 1 : 2),
       next_ping_id_(role == Role::kClient ? 1 : 2) {
   // Writes rely on blocking sends; Shutdown() is what unblocks them.
@@ -59,6 +61,7 @@ absl::Status Connection::SendAll(absl::string_view bytes) {
       Shutdown(s);
       return s;
     }
+    if (activity_ != nullptr) activity_->Touch();
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return absl::OkStatus();

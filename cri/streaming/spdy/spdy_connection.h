@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/io/activity_clock.h"
 #include "cri/streaming/spdy/spdy_frame.h"
 #include "cri/streaming/spdy/spdy_header_block.h"
 
@@ -37,7 +38,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Takes ownership of `fd` (switched to blocking mode; closed by the
   // destructor, so no other thread can see the number reused).
-  Connection(int fd, Role role);
+  // `activity` (may be null) is touched on every read and write.
+  Connection(int fd, Role role,
+             std::shared_ptr<io::ActivityClock> activity = nullptr);
   ~Connection();
 
   // Reads and dispatches frames until the connection ends. `pending` holds
@@ -95,6 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Constant after construction.
   const int fd_;
   const Role role_;
+  const std::shared_ptr<io::ActivityClock> activity_;  // may be null
 
   // Used only by the reader thread.
   HeaderDecompressor decompressor_;

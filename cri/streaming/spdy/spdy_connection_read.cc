@@ -67,6 +67,7 @@ void Connection::ReadLoop(std::string pending, StreamHandler on_stream) {
               : absl::StrCat("SPDY connection read failed: ", strerror(errno)));
       break;
     }
+    if (activity_ != nullptr) activity_->Touch();
     buf.resize(old + static_cast<size_t>(n));
   }
   Shutdown(std::move(end));

@@ -2,28 +2,41 @@
 
 #include <utility>
 
+#include "common/thread.h"
+
 namespace cri_dockerd::streaming::spdy {
 namespace {
 // How long Close() waits for a busy writer before skipping its GOAWAY.
 constexpr absl::Duration kGoAwayWriteTimeout = absl::Seconds(1);
 }  // namespace
 
-Session::Session(int fd, Role role, std::string initial_bytes)
-    : conn_(std::make_shared<Connection>(fd, role)),
+Session::Session(int fd, Role role, std::string initial_bytes,
+                 std::shared_ptr<io::ActivityClock> activity)
+    : conn_(std::make_shared<Connection>(fd, role, std::move(activity))),
       initial_bytes_(std::move(initial_bytes)) {}
 
 Session::~Session() { Close(); }
 
-void Session::Start(StreamHandler on_stream) {
-  absl::MutexLock lock(&mu_);
-  if (started_) return;
-  started_ = true;
-  // The thread holds its own reference: it may outlive a Close() called
-  // from on_stream, which cannot join it.
-  reader_ = std::thread([conn = conn_, pending = std::move(initial_bytes_),
-                         handler = std::move(on_stream)]() mutable {
-    conn->ReadLoop(std::move(pending), std::move(handler));
-  });
+absl::Status Session::Start(StreamHandler on_stream) {
+  absl::StatusOr<std::thread> reader;
+  {
+    absl::MutexLock lock(&mu_);
+    if (started_) return absl::OkStatus();
+    started_ = true;
+    // The thread holds its own reference: it may outlive a Close() called
+    // from on_stream, which cannot join it.
+    reader = StartThread(
+        "spdy-reader", [conn = conn_, pending = std::move(initial_bytes_),
+                        handler = std::move(on_stream)]() mutable {
+          conn->ReadLoop(std::move(pending), std::move(handler));
+        });
+    if (reader.ok()) {
+      reader_ = *std::move(reader);
+      return absl::OkStatus();
+    }
+  }
+  conn_->Shutdown(reader.status());
+  return reader.status();
 }
 
 absl::StatusOr<std::shared_ptr<Stream>> Session::OpenStream(

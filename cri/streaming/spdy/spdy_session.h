@@ -1,7 +1,8 @@
 // A SPDY/3.1 session on an already-upgraded connection, as spoken by
 // Kubernetes clients (k8s.io/apimachinery's httpstream/spdy over
 // github.com/moby/spdystream) for exec, attach and port-forward. One reader
-// thread per session; streams are ByteStreams (spdy_stream.h).
+// thread per session (started by Start()); streams are ByteStreams
+// (spdy_stream.h).
 #pragma once
 
 #include <functional>
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/io/activity_clock.h"
 #include "cri/streaming/spdy/spdy_connection.h"
 #include "cri/streaming/spdy/spdy_header_block.h"
 #include "cri/streaming/spdy/spdy_stream.h"
@@ -27,8 +29,10 @@ class Session {
   // Takes ownership of the connected socket `fd`. A server's own streams
   // get even ids and a client's odd ones. `initial_bytes` are bytes the
   // HTTP layer already read past the upgrade request; they are parsed
-  // before anything read from `fd`.
-  Session(int fd, Role role, std::string initial_bytes = "");
+  // before anything read from `fd`. `activity`, if set, is touched on
+  // every read and write of the socket (idle timeouts).
+  Session(int fd, Role role, std::string initial_bytes = "",
+          std::shared_ptr<io::ActivityClock> activity = nullptr);
   // Close()s.
   ~Session();
   Session(const Session&) = delete;
@@ -38,7 +42,9 @@ class Session {
   // empty SYN_REPLY is sent) and then passed to `on_stream` on the reader
   // thread, which reads nothing else until it returns: hand the stream to
   // another thread rather than block there. Call at most once.
-  void Start(StreamHandler on_stream);
+  // ResourceExhausted if the thread cannot be created: the session is then
+  // closed (Close()).
+  absl::Status Start(StreamHandler on_stream);
 
   // Opens a stream (SYN_STREAM, with FIN if `fin`) and waits until
   // `deadline` for the peer's SYN_REPLY. Fails with Unavailable once the

@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::streaming::websocket {
 
@@ -83,8 +84,19 @@ absl::StatusOr<std::unique_ptr<ChannelConnection>> ChannelConnection::Create(
       options.max_buffered_bytes == 0) {
     return absl::InvalidArgumentError("bad channel connection arguments");
   }
-  return std::unique_ptr<ChannelConnection>(
+  std::unique_ptr<ChannelConnection> channels(
       new ChannelConnection(std::move(conn), protocol, num_channels, options));
+  absl::StatusOr<std::thread> reader =
+      StartThread("ws-reader", [c = channels.get()] { c->ReaderLoop(); });
+  if (!reader.ok()) {
+    channels->conn_->Shutdown();
+    absl::MutexLock lock(&channels->mu_);
+    channels->reader_done_ = true;
+    channels->end_status_ = reader.status();
+    return reader.status();
+  }
+  channels->reader_ = *std::move(reader);
+  return channels;
 }
 
 ChannelConnection::ChannelConnection(std::unique_ptr<Connection> conn,
@@ -97,7 +109,6 @@ ChannelConnection::ChannelConnection(std::unique_ptr<Connection> conn,
   for (int i = 0; i < num_channels; ++i) {
     channels_.push_back(std::make_unique<Channel>(this, i));
   }
-  reader_ = std::thread([this] { ReaderLoop(); });
 }
 
 ChannelConnection::~ChannelConnection() { Close(); }
@@ -306,7 +317,7 @@ void ChannelConnection::Close() {
     }
   }
   conn_->Shutdown();
-  reader_.join();
+  if (reader_.joinable()) reader_.join();
 }
 
 }  // namespace cri_dockerd::streaming::websocket

@@ -75,7 +75,8 @@ struct ChannelOptions {
 class ChannelConnection {
  public:
   // Starts the reader thread on `conn` (whose handshake selected
-  // `protocol`). `num_channels` must be in [1, 255].
+  // `protocol`). `num_channels` must be in [1, 255]. ResourceExhausted if
+  // the thread cannot be created (`conn` is then shut down and dropped).
   static absl::StatusOr<std::unique_ptr<ChannelConnection>> Create(
       std::unique_ptr<Connection> conn, ChannelProtocol protocol,
       int num_channels, ChannelOptions options = {});

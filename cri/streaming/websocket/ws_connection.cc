@@ -68,6 +68,7 @@ absl::Status Connection::SendAll(absl::string_view bytes) {
       }
       return ErrnoStatus("send", errno);
     }
+    if (options_.activity != nullptr) options_.activity->Touch();
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return absl::OkStatus();
@@ -149,7 +150,10 @@ absl::Status Connection::FillBuffer() {
     buf_.resize(old + kReadChunk);
     ssize_t n = ::recv(fd_, buf_.data() + old, kReadChunk, 0);
     buf_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-    if (n > 0) return absl::OkStatus();
+    if (n > 0) {
+      if (options_.activity != nullptr) options_.activity->Touch();
+      return absl::OkStatus();
+    }
     if (n == 0) {
       if (shutdown_.load()) {
         return absl::UnavailableError("websocket connection shut down");

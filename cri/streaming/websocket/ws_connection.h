@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 
@@ -16,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/io/activity_clock.h"
 #include "cri/streaming/websocket/ws_frame.h"
 
 namespace cri_dockerd::streaming::websocket {
@@ -43,6 +45,9 @@ struct ConnectionOptions {
   // ReadMessage fails with DeadlineExceeded when no byte arrives for this
   // long. Infinite: wait for ever (until Shutdown()).
   absl::Duration read_idle_timeout = absl::InfiniteDuration();
+  // Touched on every successful read and write of the socket, for an idle
+  // timeout kept elsewhere (counting traffic both ways). May be null.
+  std::shared_ptr<io::ActivityClock> activity;
 };
 
 class Connection {

@@ -85,7 +85,7 @@ class ListFromViewTest : public ContainerTest {
     gone_ = *gone;
     ASSERT_TRUE(docker_.RemoveContainer(gone_, true, true, Soon()).ok());
 
-    service_->StartDockerWatch();
+    ASSERT_TRUE(service_->StartDockerWatch().ok());
   }
   void TearDown() override { service_->StopContainerEvents(); }
 

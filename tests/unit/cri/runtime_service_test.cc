@@ -28,7 +28,7 @@ class ViewTest : public ContainerTest {
     v1::StartContainerRequest start;
     start.set_container_id(app_);
     ASSERT_TRUE(service_->StartContainer(Ctx(), start).ok());
-    service_->StartDockerWatch();
+    ASSERT_TRUE(service_->StartDockerWatch().ok());
     ASSERT_TRUE(PollUntil([&] { return Quiet(); }))
         << "the verbs never stopped asking docker";
   }

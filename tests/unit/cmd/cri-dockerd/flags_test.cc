@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace cri_dockerd {
@@ -81,6 +82,32 @@ TEST(FlagsTest, BoolsTakeOnlyTheEqualsForm) {
   f = ParseFlags({"--buildinfo=T"});
   ASSERT_TRUE(f.ok());
   EXPECT_TRUE(f->buildinfo);
+}
+
+TEST(FlagsTest, StreamingIdleTimeoutIsKubeletsWithItsDefault) {
+  absl::StatusOr<Flags> f = ParseFlags({});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->streaming_connection_idle_timeout, absl::Hours(4));
+  f = ParseFlags({"--streaming-connection-idle-timeout", "90m"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->streaming_connection_idle_timeout, absl::Minutes(90));
+  f = ParseFlags({"--streaming-connection-idle-timeout=0"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->streaming_connection_idle_timeout, absl::ZeroDuration());
+  for (const char* bad : {"-1s", "soon", ""}) {
+    f = ParseFlags({absl::StrCat("--streaming-connection-idle-timeout=", bad)});
+    ASSERT_FALSE(f.ok()) << bad;
+    EXPECT_NE(f.status().message().find("--streaming-connection-idle-timeout"),
+              std::string::npos)
+        << f.status();
+  }
+  const std::string usage = Usage();
+  EXPECT_NE(usage.find("--streaming-connection-idle-timeout duration"),
+            std::string::npos)
+      << usage;
+  EXPECT_NE(usage.find("0 means no timeout. (default 4h0m0s)"),
+            std::string::npos)
+      << usage;
 }
 
 struct BadCase {

@@ -90,6 +90,7 @@ class DockerStreamingRuntimeTest : public testing::Test {
   struct Gone {
     absl::Notification n;
     streaming::ClientWatch watch{[this] { n.WaitForNotification(); }};
+    Gone() { EXPECT_TRUE(watch.Start().ok()); }
     ~Gone() {
       if (!n.HasBeenNotified()) n.Notify();
     }
@@ -99,6 +100,7 @@ class DockerStreamingRuntimeTest : public testing::Test {
   // `sizes` (JSON, as the client's resize stream carries them).
   absl::StatusOr<int> ExecTtyShell(TestStream* out, TestStream* sizes) {
     streaming::InputPump resize_pump(sizes);
+    if (absl::Status s = resize_pump.Start(); !s.ok()) return s;
     streaming::ResizeReader resize(&resize_pump);
     Gone gone;
     streaming::StreamIo io;

@@ -286,7 +286,7 @@ TEST(ContainerEventSourceListenerTest,
       &docker,
       [](const ContainerChange&) { return v1::ContainerEventResponse(); },
       options, &listener);
-  source.Start();
+  ASSERT_TRUE(source.Start().ok());
   ASSERT_TRUE(testing_util::PollUntil(
       [&] { return docker.ActiveEventStreams() == 1; }));
   docker::ContainerCreateConfig config;

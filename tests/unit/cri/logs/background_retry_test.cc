@@ -17,7 +17,7 @@ TEST(BackgroundRetryTest, RetriesUntilTheWorkSucceeds) {
   options.initial_backoff = absl::Milliseconds(1);
   options.max_backoff = absl::Milliseconds(4);
   options.attempt_timeout = absl::Seconds(7);
-  BackgroundRetry retry(
+  auto retry = BackgroundRetry::Start(
       "test work",
       [&](absl::Time deadline) {
         EXPECT_GT(deadline, absl::Now() + absl::Seconds(5));
@@ -25,7 +25,8 @@ TEST(BackgroundRetryTest, RetriesUntilTheWorkSucceeds) {
                            : absl::OkStatus();
       },
       options);
-  ASSERT_TRUE(testing_util::PollUntil([&] { return retry.Done(); }));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  ASSERT_TRUE(testing_util::PollUntil([&] { return (*retry)->Done(); }));
   EXPECT_EQ(calls, 4);
 }
 
@@ -34,15 +35,16 @@ TEST(BackgroundRetryTest, DestructionEndsTheRetries) {
   RetryOptions options;
   options.initial_backoff = absl::Hours(1);
   {
-    BackgroundRetry retry(
+    auto retry = BackgroundRetry::Start(
         "test work",
         [&](absl::Time) {
           ++calls;
           return absl::UnavailableError("never");
         },
         options);
+    ASSERT_TRUE(retry.ok()) << retry.status();
     ASSERT_TRUE(testing_util::PollUntil([&] { return calls > 0; }));
-    EXPECT_FALSE(retry.Done());
+    EXPECT_FALSE((*retry)->Done());
   }  // returns without waiting the hour
   EXPECT_EQ(calls, 1);
 }

@@ -299,7 +299,9 @@ TEST_F(ServerTest, ClientThatGoesAwayReleasesTheRuntime) {
   ASSERT_EQ(up->status, 101);
   {
     spdy::Session session(up->fd, spdy::Role::kClient, up->extra);
-    session.Start([](std::shared_ptr<spdy::Stream> s) { s->Reset(); });
+    ASSERT_TRUE(
+        session.Start([](std::shared_ptr<spdy::Stream> s) { s->Reset(); })
+            .ok());
     const absl::Time deadline = absl::Now() + testing_util::kPollTimeout;
     for (const char* type : {"error", "stdout", "stderr"}) {
       ASSERT_TRUE(

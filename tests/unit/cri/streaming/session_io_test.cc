@@ -65,6 +65,7 @@ std::string ReadAll(io::ByteStream* s) {
 TEST(InputPumpTest, PassesDataAndEof) {
   FedStream src;
   InputPump pump(&src);
+  ASSERT_TRUE(pump.Start().ok());
   src.Feed("hello ");
   src.Feed("world");
   src.End();
@@ -78,6 +79,7 @@ TEST(InputPumpTest, ResetIsLocalAndWakesAReader) {
   absl::StatusOr<size_t> got = size_t{99};
   {
     InputPump pump(&src);
+    ASSERT_TRUE(pump.Start().ok());
     absl::Notification started;
     std::thread reader([&] {
       started.Notify();
@@ -96,6 +98,7 @@ TEST(InputPumpTest, ResetIsLocalAndWakesAReader) {
 TEST(InputPumpTest, SourceFailureIsReported) {
   FedStream src;
   InputPump pump(&src);
+  ASSERT_TRUE(pump.Start().ok());
   src.Feed("ab");
   src.Fail();
   char buf[8];
@@ -108,6 +111,7 @@ TEST(InputPumpTest, SourceFailureIsReported) {
 TEST(ResizeReaderTest, ReadsSizesAndCancels) {
   FedStream src;
   InputPump pump(&src);
+  ASSERT_TRUE(pump.Start().ok());
   ResizeReader reader(&pump);
   src.Feed(R"({"Width":10,"Height":20}{"Width":30,)");
   std::optional<TerminalSize> a = reader.Next();
@@ -129,6 +133,7 @@ TEST(ClientWatchTest, CallbacksRunOnceWhenGoneAndNotAfterRemove) {
   int fired = 0, removed_fired = 0;
   {
     ClientWatch watch([&] { gone.WaitForNotification(); });
+    ASSERT_TRUE(watch.Start().ok());
     int removed = watch.OnGone([&] { ++removed_fired; });
     watch.OnGone([&] { ++fired; });
     watch.Remove(removed);

@@ -62,8 +62,10 @@ class SpdySessionTest : public ::testing::Test {
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
     client_ = std::make_unique<Session>(fds[0], Role::kClient);
     server_ = std::make_unique<Session>(fds[1], Role::kServer);
-    server_->Start([this](std::shared_ptr<Stream> s) { accepted_.Push(s); });
-    client_->Start(nullptr);
+    ASSERT_TRUE(
+        server_->Start([this](std::shared_ptr<Stream> s) { accepted_.Push(s); })
+            .ok());
+    ASSERT_TRUE(client_->Start(nullptr).ok());
   }
 
   std::shared_ptr<Stream> Open(Headers h = {{"streamType", "stdin"}}) {
@@ -231,19 +233,21 @@ TEST_F(SpdySessionTest, CloseFromStreamHandlerDoesNotDeadlock) {
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   Session client(fds[0], Role::kClient);
   auto server = std::make_shared<Session>(fds[1], Role::kServer);
-  server->Start([server](std::shared_ptr<Stream>) { server->Close(); });
-  client.Start(nullptr);
+  ASSERT_TRUE(
+      server->Start([server](std::shared_ptr<Stream>) { server->Close(); })
+          .ok());
+  ASSERT_TRUE(client.Start(nullptr).ok());
   client.OpenStream({}, false, Soon()).IgnoreError();
   EXPECT_TRUE(server->Wait(Soon()));
   EXPECT_TRUE(client.Wait(Soon()));
-  server->Start(nullptr);  // no effect after Close
+  EXPECT_TRUE(server->Start(nullptr).ok());  // no effect after Close
 }
 
 TEST(SpdySessionRawTest, OpenStreamTimesOutWithoutReply) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   Session client(fds[0], Role::kClient);
-  client.Start(nullptr);
+  ASSERT_TRUE(client.Start(nullptr).ok());
   auto s = client.OpenStream({}, false, absl::Now() + absl::Milliseconds(100));
   EXPECT_TRUE(absl::IsDeadlineExceeded(s.status())) << s.status();
   EXPECT_EQ(client.ActiveStreams(), 0u);
@@ -280,7 +284,7 @@ TEST(SpdySessionRawTest, InitialBytesAreParsedFirst) {
   // The HTTP layer read a PING (odd id: the client's) past the upgrade.
   Session server(fds[1], Role::kServer,
                  absl::HexStringToBytes("800300060000000400000007"));
-  server.Start(nullptr);
+  ASSERT_TRUE(server.Start(nullptr).ok());
   char buf[12];
   ASSERT_EQ(read(fds[0], buf, sizeof(buf)), 12);
   EXPECT_EQ(absl::BytesToHexString(absl::string_view(buf, 12)),
@@ -294,7 +298,8 @@ TEST(SpdySessionRawTest, SpdystreamFramesAreAccepted) {
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   Session server(fds[1], Role::kServer);
   Acceptor accepted;
-  server.Start([&](std::shared_ptr<Stream> s) { accepted.Push(s); });
+  ASSERT_TRUE(
+      server.Start([&](std::shared_ptr<Stream> s) { accepted.Push(s); }).ok());
   std::string wire = absl::HexStringToBytes(
       std::string(testvectors::kSpdystreamSyn1) + testvectors::kSpdystreamSyn3 +
       testvectors::kSpdystreamDataFin);
@@ -336,7 +341,7 @@ TEST(SpdySessionRawTest, MalformedInputClosesWithGoAway) {
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
     Session server(fds[1], Role::kServer);
-    server.Start(nullptr);
+    ASSERT_TRUE(server.Start(nullptr).ok());
     ASSERT_EQ(write(fds[0], c.wire.data(), c.wire.size()),
               static_cast<ssize_t>(c.wire.size()));
     std::string reply = Drain(fds[0]);
