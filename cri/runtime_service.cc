@@ -48,8 +48,8 @@ RuntimeService::RuntimeService(docker::DockerClient* docker,
       sandbox_items_(std::make_unique<ListItemCache<v1::PodSandbox>>()),
       events_(std::make_unique<events::ContainerEventSource>(
           docker,
-          [this](const events::ContainerChange& change) {
-            return DescribeContainerEvent(change);
+          [this](const std::vector<events::ContainerChange>& changes) {
+            return DescribeContainerEvents(changes);
           },
           event_options, view_.get())) {}
 

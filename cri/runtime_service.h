@@ -129,8 +129,9 @@ class RuntimeService {
 
   // Container events (container_events.cc): streams CRI events of the
   // shim's containers and sandboxes to `send` until the client cancels
-  // (OK), `send` fails (Cancelled), the shim stops (OK) or the client
-  // falls too far behind (ResourceExhausted).
+  // (OK), `send` fails (Cancelled), the shim stops (OK) or the stream
+  // missed events because the client or the shim fell too far behind
+  // (Aborted, saying so: the client should list again and call anew).
   absl::Status GetContainerEvents(
       const CallContext& ctx, const v1::GetEventsRequest& req,
       const std::function<bool(const v1::ContainerEventResponse&)>& send);
@@ -266,11 +267,12 @@ class RuntimeService {
       const std::vector<stats::CgroupSample>& container_samples,
       v1::LinuxPodSandboxStats* out);
 
-  // A container change as clients see it: the pod sandbox's status (or,
-  // for a gone sandbox, what its name and labels tell) and the statuses
-  // of the pod's containers.
-  v1::ContainerEventResponse DescribeContainerEvent(
-      const events::ContainerChange& change);
+  // Changes of one pod, in order, as clients see them (one event each):
+  // the pod sandbox's status (or, for a gone sandbox, what its name and
+  // labels tell) and the statuses of the pod's containers, read once
+  // for all of them (events::EventDescriber).
+  std::vector<v1::ContainerEventResponse> DescribeContainerEvents(
+      const std::vector<events::ContainerChange>& changes);
 
   // The deadline for one docker call: the caller's, capped by
   // --runtime-request-timeout.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/thread.h"
@@ -50,10 +51,11 @@ ContainerEventSource::ContainerEventSource(docker::DockerClient* docker,
                                            EventSourceOptions options,
                                            DockerWatchListener* listener)
     : docker_(docker),
-      describe_(std::move(describe)),
       options_(options),
       listener_(listener),
-      broadcaster_(options.subscriber_queue_limit) {}
+      broadcaster_(options.subscriber_queue_limit),
+      describers_(std::move(describe), &broadcaster_, options.describe_threads,
+                  options.describe_queue_limit) {}
 
 ContainerEventSource::~ContainerEventSource() { Stop(); }
 
@@ -104,6 +106,7 @@ void ContainerEventSource::Stop() {
   // Threads are only started under mu_ before stopping_ is set.
   if (reader_.joinable()) reader_.join();
   if (dispatcher_.joinable()) dispatcher_.join();
+  describers_.Stop();
 }
 
 bool ContainerEventSource::Stopping() const {
@@ -112,16 +115,27 @@ bool ContainerEventSource::Stopping() const {
 }
 
 void ContainerEventSource::Enqueue(Item item) {
-  absl::MutexLock lock(&mu_);
-  if (backlog_.size() >= options_.backlog_limit) {
-    LOG(WARNING) << "docker event backlog over " << options_.backlog_limit
-                 << " events; resynchronising from a container listing";
-    backlog_.clear();
-    Item resync;
-    resync.resync = true;
-    backlog_.push_back(std::move(resync));
+  bool overflow = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (backlog_.size() >= options_.backlog_limit) {
+      LOG(WARNING) << "docker event backlog over " << options_.backlog_limit
+                   << " events; resynchronising from a container listing";
+      backlog_.clear();
+      Item resync;
+      resync.resync = true;
+      backlog_.push_back(std::move(resync));
+      overflow = true;
+    }
+    backlog_.push_back(std::move(item));
   }
-  backlog_.push_back(std::move(item));
+  // The listing reports states, not every change in between: whoever
+  // follows the events must list again to be sure.
+  if (overflow) {
+    broadcaster_.DropAll(absl::StrCat("the shim fell more than ",
+                                      options_.backlog_limit,
+                                      " docker events behind"));
+  }
 }
 
 absl::Status ContainerEventSource::ReadOnce(absl::Time* resume_from) {
@@ -210,8 +224,7 @@ bool ContainerEventSource::Resync(ContainerStateTracker& tracker,
 void ContainerEventSource::Publish(const ContainerChange& change) {
   // Describing costs docker calls: skip it when nobody listens.
   if (broadcaster_.subscribers() == 0) return;
-  broadcaster_.Publish(
-      std::make_shared<const v1::ContainerEventResponse>(describe_(change)));
+  describers_.Submit(change);
 }
 
 void ContainerEventSource::DispatchLoop() {

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cri/events/container_state_tracker.h"
+#include "cri/events/describe_workers.h"
 #include "cri/events/event_broadcaster.h"
 #include "docker_client/docker_client.h"
 #include "proto/cri_api.h"
@@ -25,9 +26,15 @@ class DockerWatchListener;
 struct EventSourceOptions {
   // Undelivered events one subscriber may have before it is dropped.
   size_t subscriber_queue_limit = 1024;
-  // docker events read but not yet described; past this the backlog is
-  // discarded and replaced by a resynchronisation from a listing.
+  // docker events read but not yet dispatched; past this the backlog is
+  // discarded and replaced by a resynchronisation from a listing, and
+  // every subscriber is dropped (it may miss changes the listing cannot
+  // show, such as a container created and removed meanwhile).
   size_t backlog_limit = 4096;
+  // Threads describing changes (DescribeWorkers), and how many changes
+  // may wait for them before every subscriber is dropped.
+  size_t describe_threads = 4;
+  size_t describe_queue_limit = 4096;
   // Reconnection backoff after docker went away: doubles up to the max.
   absl::Duration min_backoff = absl::Milliseconds(250);
   absl::Duration max_backoff = absl::Seconds(8);
@@ -35,22 +42,21 @@ struct EventSourceOptions {
   absl::Duration docker_timeout = absl::Seconds(30);
 };
 
-// Turns a change into the event sent to clients (pod sandbox status,
-// the pod's container statuses). Called on the dispatcher thread.
-using EventDescriber =
-    std::function<v1::ContainerEventResponse(const ContainerChange&)>;
-
 // How it works:
 //  - Start() (or the first Subscribe()) starts two threads; they run until
-//    Stop(). The reader keeps one GET /events open (container, image and
-//    network events; the actions DockerWatchListener lists), hands each
+//    Stop() (so do the describing threads, from the first change anyone
+//    subscribed to). The reader keeps one GET /events open (container, image
+//    and network events; the actions DockerWatchListener lists), hands each
 //    event to the listener and queues the shim's container lifecycle
 //    events (create, start, die, destroy of containers labelled
 //    io.kubernetes.docker.type), so docker (which drops events for a
 //    client that does not read) is never kept waiting. The dispatcher maps
-//    each event through
-//    a ContainerStateTracker, describes it once and publishes it to every
-//    subscriber's bounded queue (EventBroadcaster).
+//    each event through a ContainerStateTracker and, when anyone
+//    subscribes, hands the change to DescribeWorkers, which describes it
+//    once (docker calls, on the workers' threads: the dispatcher makes no
+//    docker call per event) and publishes it to every subscriber's
+//    bounded queue (EventBroadcaster). Each container's events, indeed
+//    each pod's, keep docker's order.
 //  - When the stream fails (dockerd stopped or restarted), the reader
 //    pings with exponential backoff and reconnects with since=<time of
 //    the last event read> (or of the first connection), so events docker
@@ -61,7 +67,9 @@ using EventDescriber =
 //    or appeared gets one event with its current state). Replays and
 //    events the listing already explained are dropped by the tracker
 //    (a container's lifecycle only moves forward), so nothing is
-//    reported twice. An overflowing backlog is handled the same way.
+//    reported twice. An overflowing backlog is handled the same way, and
+//    also ends every subscription (EventBroadcaster::DropAll): a listing
+//    shows states, not every change it stands in for.
 //  - The first listing after the first connection only records state:
 //    subscribers get events from the moment they subscribe.
 class ContainerEventSource {
@@ -86,7 +94,7 @@ class ContainerEventSource {
   std::unique_ptr<EventBroadcaster::Subscription> Subscribe();
 
   // Ends every subscription and stops watching docker (joins the
-  // threads; a description in progress finishes first). Idempotent.
+  // threads; descriptions in progress finish first). Idempotent.
   void Stop();
 
  private:
@@ -110,10 +118,10 @@ class ContainerEventSource {
 
   // Constant after construction.
   docker::DockerClient* const docker_;
-  const EventDescriber describe_;
   const EventSourceOptions options_;
   DockerWatchListener* const listener_;  // may be null
   EventBroadcaster broadcaster_;
+  DescribeWorkers describers_;  // publishes to broadcaster_
 
   mutable absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;

@@ -37,9 +37,10 @@ absl::StatusOr<EventPtr> EventBroadcaster::Subscription::Next(
   };
   s->mu.AwaitWithTimeout(absl::Condition(&ready), timeout);
   if (q->dropped) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "container event stream dropped: the client fell more than ",
-        s->max_queue, " events behind"));
+    return absl::AbortedError(absl::StrCat(
+        "container event stream ended: ", q->why,
+        "; events were missed: list pod sandboxes and containers again, "
+        "then call GetContainerEvents again"));
   }
   if (!q->events.empty()) {
     EventPtr event = std::move(q->events.front());
@@ -66,11 +67,28 @@ void EventBroadcaster::Publish(EventPtr event) {
     if (q->events.size() >= shared_->max_queue) {
       LOG(WARNING) << "dropping a GetContainerEvents subscriber: "
                    << q->events.size() << " events undelivered";
-      q->dropped = true;
-      q->events.clear();
+      DropLocked(q, absl::StrCat("the client fell more than ",
+                                 shared_->max_queue, " events behind"));
       continue;
     }
     q->events.push_back(event);
+  }
+}
+
+void EventBroadcaster::DropLocked(Queue* q, std::string why) {
+  q->dropped = true;
+  q->why = std::move(why);
+  q->events.clear();
+}
+
+void EventBroadcaster::DropAll(const std::string& why) {
+  absl::MutexLock lock(&shared_->mu);
+  if (!shared_->queues.empty()) {
+    LOG(WARNING) << "dropping " << shared_->queues.size()
+                 << " GetContainerEvents subscribers: " << why;
+  }
+  for (Queue* q : shared_->queues) {
+    if (!q->dropped) DropLocked(q, why);
   }
 }
 

@@ -1,12 +1,14 @@
 // Fan-out of CRI container events to every GetContainerEvents stream,
 // each through its own bounded queue: a subscriber that falls too far
-// behind is dropped (its stream fails) instead of growing memory.
+// behind is dropped (its stream ends with ABORTED, telling the client to
+// list again and resubscribe) instead of growing memory.
 #pragma once
 
 #include <cstddef>
 #include <deque>
 #include <memory>
 #include <set>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -42,9 +44,15 @@ class EventBroadcaster {
     Subscription& operator=(const Subscription&) = delete;
 
     // Waits up to `timeout` for the next event, oldest first. nullptr if
-    // none came in time; ResourceExhausted once the subscriber was dropped
-    // for falling behind; Cancelled once the broadcaster closed (events
-    // queued before the close are still delivered first).
+    // none came in time; Aborted once the subscriber was dropped (it
+    // missed events: its message says why and that the client should
+    // list again and subscribe anew); Cancelled once the broadcaster
+    // closed (events queued before the close are still delivered first).
+    //
+    // Why ABORTED: gRPC's code for "retry at a higher level" (here: list,
+    // then call GetContainerEvents again); kubelet's Evented PLEG relists
+    // and resubscribes on any stream error. RESOURCE_EXHAUSTED would read
+    // as a quota or message-size limit to back off from.
     absl::StatusOr<EventPtr> Next(absl::Duration timeout);
 
    private:
@@ -60,6 +68,10 @@ class EventBroadcaster {
   // Queues `event` for every subscriber; a subscriber whose queue is full
   // is dropped (its queue emptied, Next() then fails).
   void Publish(EventPtr event);
+  // Drops every current subscriber (the events they would have had were
+  // lost before reaching this fan-out); `why` completes their error
+  // message. Later subscribers are not affected.
+  void DropAll(const std::string& why);
   // Ends every subscription (and later ones). Idempotent.
   void Close();
   size_t subscribers() const;
@@ -68,7 +80,9 @@ class EventBroadcaster {
   struct Queue {
     std::deque<EventPtr> events;
     bool dropped = false;
+    std::string why;  // set when dropped
   };
+  static void DropLocked(Queue* q, std::string why);
   struct Shared {
     mutable absl::Mutex mu;
     std::set<Queue*> queues ABSL_GUARDED_BY(mu);

@@ -20,62 +20,13 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cri_daemon.h"
+#include "tests/integration/metrics_scrape.h"
 #include "tests/integration/private_dockerd.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
 
 namespace v1 = ::runtime::v1;
-
-// A loopback port nothing listens on right now.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// One HTTP exchange with 127.0.0.1:port; "" if it cannot connect.
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string reply;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string req =
-        absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: localhost\r\n\r\n");
-    send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-    char buf[8192];
-    pollfd p{fd, POLLIN, 0};
-    while (poll(&p, 1, 5000) > 0) {
-      const ssize_t n = recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      reply.append(buf, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  return reply;
-}
-
-// The first answer of 127.0.0.1:port/metrics. The daemon opens the
-// metrics endpoint just after the CRI socket StartCriDaemon waits for, so
-// the first attempts may find nothing listening yet.
-std::string FirstScrape(int port) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  std::string reply = HttpGet(port, "/metrics");
-  while (reply.empty() && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(50));
-    reply = HttpGet(port, "/metrics");
-  }
-  return reply;
-}
 
 // The value of the sample line starting with `series` ("name{labels}"),
 // or -1 when there is none.

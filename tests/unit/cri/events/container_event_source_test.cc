@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "cri/events/docker_watch_listener.h"
 #include "docker_client/testing/fake_docker_client.h"
@@ -39,20 +40,29 @@ class ContainerEventSourceTest : public ::testing::Test {
     image.id = kImage;
     image.repo_tags = {"busybox:latest"};
     docker_.AddImage(image);
+    Rebuild(Describe);
+  }
+  // Replaces the source with one using `describe`.
+  void Rebuild(EventDescriber describe) {
+    source_.reset();
     EventSourceOptions options;
     options.min_backoff = absl::Milliseconds(10);
     options.max_backoff = absl::Milliseconds(50);
-    source_ = std::make_unique<ContainerEventSource>(
-        &docker_,
-        [](const ContainerChange& c) {
-          v1::ContainerEventResponse r;
-          r.set_container_id(c.id);
-          r.set_container_event_type(c.type);
-          r.set_created_at(c.time_nano);
-          r.mutable_pod_sandbox_status()->set_id(c.sandbox_id);
-          return r;
-        },
-        options);
+    source_ =
+        std::make_unique<ContainerEventSource>(&docker_, describe, options);
+  }
+  // Describes without docker: IDs, types and times only.
+  static std::vector<v1::ContainerEventResponse> Describe(
+      const std::vector<ContainerChange>& changes) {
+    std::vector<v1::ContainerEventResponse> out;
+    for (const ContainerChange& c : changes) {
+      v1::ContainerEventResponse& r = out.emplace_back();
+      r.set_container_id(c.id);
+      r.set_container_event_type(c.type);
+      r.set_created_at(c.time_nano);
+      r.mutable_pod_sandbox_status()->set_id(c.sandbox_id);
+    }
+    return out;
   }
 
   // Subscribes and waits until the watch runs and its first listing is
@@ -75,13 +85,14 @@ class ContainerEventSourceTest : public ::testing::Test {
     ASSERT_TRUE(testing_util::PollUntil(done)) << "never happened: " << what;
   }
 
-  std::string Create(const std::string& name, bool ours = true) {
+  std::string Create(const std::string& name, bool ours = true,
+                     const std::string& pod = "sb1") {
     docker::ContainerCreateConfig config;
     config.name = name;
     config.image = "busybox:latest";
     if (ours) {
       config.labels["io.kubernetes.docker.type"] = "container";
-      config.labels["io.kubernetes.sandbox.id"] = "sb1";
+      config.labels["io.kubernetes.sandbox.id"] = pod;
     }
     absl::StatusOr<std::string> id =
         docker_.CreateContainer(config, absl::Now() + absl::Seconds(5));
@@ -127,6 +138,13 @@ class ContainerEventSourceTest : public ::testing::Test {
     return out;
   }
 
+  void TearDown() override {
+    // A test that failed before releasing its describer.
+    if (!release_.HasBeenNotified()) release_.Notify();
+  }
+
+  // Outlives source_, whose describer may wait for it.
+  absl::Notification release_;
   FakeDockerClient docker_;
   std::unique_ptr<ContainerEventSource> source_;
 };
@@ -227,6 +245,39 @@ TEST_F(ContainerEventSourceTest, RestartedDockerIsResynchronised) {
             (std::vector<Seen>{{appears, v1::CONTAINER_STARTED_EVENT}}));
 }
 
+// Describing asks docker (the pod's statuses); the dispatcher does not: a
+// pod whose description hangs holds up neither the other pods' events nor
+// the watch, and its own events come later in order.
+TEST_F(ContainerEventSourceTest, SlowDescriptionHoldsUpOnlyItsPod) {
+  absl::Notification& release = release_;
+  Rebuild([&release](const std::vector<ContainerChange>& changes) {
+    if (changes.front().sandbox_id == "slow") release.WaitForNotification();
+    return Describe(changes);
+  });
+  auto sub = SubscribeReady();
+  docker_.ResetCalls();
+  const std::string stuck =
+      Create("k8s_stuck_web_default_uid1_0", true, "slow");
+  Start(stuck);
+  const std::string id = Create("k8s_app_web_default_uid2_0", true, "fast");
+  Start(id);
+  Stop(id);
+  EXPECT_EQ(Take(*sub, 3, absl::ZeroDuration()),
+            (std::vector<Seen>{{id, v1::CONTAINER_CREATED_EVENT},
+                               {id, v1::CONTAINER_STARTED_EVENT},
+                               {id, v1::CONTAINER_STOPPED_EVENT}}));
+  // Only the test's own calls: nothing per event from the watch.
+  for (const std::string& call : docker_.Calls()) {
+    EXPECT_TRUE(call == "CreateContainer" || call == "StartContainer" ||
+                call == "StopContainer")
+        << call;
+  }
+  release.Notify();
+  EXPECT_EQ(Take(*sub, 2),
+            (std::vector<Seen>{{stuck, v1::CONTAINER_CREATED_EVENT},
+                               {stuck, v1::CONTAINER_STARTED_EVENT}}));
+}
+
 TEST_F(ContainerEventSourceTest, StopEndsSubscriptionsAndTheWatch) {
   auto sub = SubscribeReady();
   source_->Stop();
@@ -284,7 +335,9 @@ TEST(ContainerEventSourceListenerTest,
   options.max_backoff = absl::Milliseconds(50);
   ContainerEventSource source(
       &docker,
-      [](const ContainerChange&) { return v1::ContainerEventResponse(); },
+      [](const std::vector<ContainerChange>& changes) {
+        return std::vector<v1::ContainerEventResponse>(changes.size());
+      },
       options, &listener);
   ASSERT_TRUE(source.Start().ok());
   ASSERT_TRUE(testing_util::PollUntil(

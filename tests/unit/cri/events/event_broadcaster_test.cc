@@ -64,14 +64,45 @@ TEST(EventBroadcasterTest, SlowSubscriberIsDroppedOthersKeepGoing) {
     b.Publish(Make(std::to_string(i)));
     EXPECT_EQ(NextId(*fast), std::to_string(i));
   }
+  // The client is told it missed events and what to do about it.
   absl::StatusOr<EventPtr> e = slow->Next(absl::Seconds(1));
-  EXPECT_EQ(e.status().code(), absl::StatusCode::kResourceExhausted)
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kAborted) << e.status();
+  EXPECT_NE(e.status().message().find("fell more than 3 events behind"),
+            absl::string_view::npos)
+      << e.status();
+  EXPECT_NE(e.status().message().find("call GetContainerEvents again"),
+            absl::string_view::npos)
       << e.status();
   // Stays dropped; it holds no events any more.
   b.Publish(Make("later"));
   EXPECT_EQ(slow->Next(absl::Seconds(1)).status().code(),
-            absl::StatusCode::kResourceExhausted);
+            absl::StatusCode::kAborted);
   EXPECT_EQ(NextId(*fast), "later");
+  // Subscribing again starts afresh.
+  auto again = b.Subscribe();
+  b.Publish(Make("fresh"));
+  EXPECT_EQ(NextId(*again), "fresh");
+  EXPECT_EQ(NextId(*fast), "fresh");
+}
+
+TEST(EventBroadcasterTest, DropAllEndsCurrentSubscribersOnly) {
+  EventBroadcaster b(10);
+  auto s1 = b.Subscribe();
+  auto s2 = b.Subscribe();
+  b.Publish(Make("lost"));
+  b.DropAll("the shim fell behind");
+  for (auto* s : {s1.get(), s2.get()}) {
+    absl::StatusOr<EventPtr> e = s->Next(absl::Seconds(1));
+    EXPECT_EQ(e.status().code(), absl::StatusCode::kAborted) << e.status();
+    EXPECT_NE(e.status().message().find("the shim fell behind"),
+              absl::string_view::npos)
+        << e.status();
+  }
+  auto later = b.Subscribe();
+  b.Publish(Make("next"));
+  EXPECT_EQ(NextId(*later), "next");
+  EXPECT_EQ(s1->Next(absl::ZeroDuration()).status().code(),
+            absl::StatusCode::kAborted);
 }
 
 TEST(EventBroadcasterTest, CloseWakesWaitersAfterDeliveringQueued) {
