@@ -14,7 +14,9 @@ struct RuntimeOptions {
   std::string root_directory = "/var/lib/cri-dockerd";
   // Upper bound for a single docker call when the client sets no deadline,
   // and the cap applied to the client's deadline. (--runtime-request-timeout;
-  // 0 on the command line means the 2m default.)
+  // 0 on the command line means the 2m default.) Also the fresh bound of
+  // the clean-up after a failed RunPodSandbox, whose own deadline may be
+  // what failed.
   absl::Duration request_timeout = absl::Minutes(2);
   // How long an image pull may go without progress.
   absl::Duration image_pull_progress_deadline = absl::Minutes(1);
