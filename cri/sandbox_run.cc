@@ -108,6 +108,7 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
   }
   const std::string id = *created;
   LOG(INFO) << "created pod sandbox " << id << " (" << create.name << ")";
+  options_.fault_point.Reached(fault_step::kRunAfterCreate);
   // Released last, so a Stop that waited for it finds the view told.
   std::optional<KeyedMutex::Lock> lock;
   // Created, started or rolled back: the next read asks docker.
@@ -146,11 +147,13 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
 
   sandbox.checkpoint = MakeCheckpoint(config, host_network);
   RETURN_IF_ERROR(checkpoints_->Write(id, *sandbox.checkpoint));
+  options_.fault_point.Reached(fault_step::kRunAfterCheckpoint);
   if (absl::Status s = docker_->StartContainer(id, deadline); !s.ok()) {
     return absl::Status(
         s.code(), absl::StrCat("starting the infra container of pod ", pod,
                                ": ", s.message()));
   }
+  options_.fault_point.Reached(fault_step::kRunAfterStart);
   ASSIGN_OR_RETURN(docker::ContainerInspect inspect,
                    docker_->InspectContainer(id, deadline));
   sandbox.container = inspect;
@@ -175,6 +178,7 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
     }
     LOG(INFO) << "pod " << pod
               << " network ready: " << absl::StrJoin(net->ips, ", ");
+    options_.fault_point.Reached(fault_step::kRunAfterCniAdd);
   }
   std::move(rollback).Cancel();
   v1::RunPodSandboxResponse resp;

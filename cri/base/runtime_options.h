@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "cri/base/fault_point.h"
 
 namespace cri_dockerd {
 
@@ -28,6 +29,9 @@ struct RuntimeOptions {
   // (--docker-log-max-size, --docker-log-max-file.)
   std::string docker_log_max_size = "10m";
   int docker_log_max_file = 2;
+  // Test-only: told of each step of the verbs that change state
+  // (fault_step; CRI_DOCKERD_CRASH_AT). Off by default.
+  FaultPoint fault_point;
 };
 
 }  // namespace cri_dockerd

@@ -1,15 +1,19 @@
 // RunPodSandbox under faults, against the fake docker client and a fake
 // network plugin: a Stop or Remove of the pod while its network is being
-// set up waits for the run (ADD and DEL never overlap), and a rollback
-// whose DEL fails keeps the pod listed so the DEL runs again.
+// set up waits for the run (ADD and DEL never overlap), a rollback whose
+// DEL fails keeps the pod listed so the DEL runs again, and the crash
+// hook's steps come where their names say.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "tests/poll_until.h"
-#include "tests/unit/cri/pod_fixture.h"
+#include "tests/unit/cri/container_fixture.h"
 
 namespace cri_dockerd {
 namespace {
@@ -108,6 +112,65 @@ TEST_F(SandboxFaultTest, RollbackWhoseDelFailsKeepsThePodListed) {
   EXPECT_EQ(net_.TearDowns().back().port_mappings.size(), 1u)
       << "from the checkpoint";
   ExpectNothingLeft();
+}
+
+// The crash hook's steps, each checked against the state it promises.
+class FaultStepTest : public testing_util::ContainerTest {
+ protected:
+  void SetUp() override {
+    options_.fault_point = FaultPoint([this](absl::string_view step) {
+      steps_.emplace_back(step);
+      states_.push_back(State());
+    });
+    service_ = std::make_unique<RuntimeService>(&docker_, &net_, images_.get(),
+                                                checkpoints_.get(), options_);
+    ContainerTest::SetUp();
+  }
+
+  // What docker, the checkpoints and the network plugin hold now.
+  std::string State() {
+    std::vector<std::string> parts;
+    for (const std::string& id : docker_.ContainerIds()) {
+      auto c = docker_.InspectContainer(id, absl::InfiniteFuture());
+      if (!c.ok()) continue;
+      parts.push_back(absl::StrCat(
+          c->name.find("_POD_") != std::string::npos ? "pod" : "app",
+          c->state.running ? ":running" : ":created"));
+    }
+    std::sort(parts.begin(), parts.end());
+    auto cps = checkpoints_->List();
+    parts.push_back(absl::StrCat("checkpoints:", cps.ok() ? cps->size() : 99));
+    parts.push_back(absl::StrCat("setups:", net_.SetUps().size()));
+    return absl::StrJoin(parts, " ");
+  }
+
+  std::vector<std::string> steps_;
+  std::vector<std::string> states_;
+};
+
+TEST_F(FaultStepTest, StepsComeInOrderWithTheStateTheirNamesPromise) {
+  absl::StatusOr<std::string> c = CreateC(Create());
+  ASSERT_TRUE(c.ok()) << c.status();
+  v1::StartContainerRequest start;
+  start.set_container_id(*c);
+  ASSERT_TRUE(service_->StartContainer(Ctx(), start).ok());
+  EXPECT_THAT(
+      steps_,
+      ElementsAre(fault_step::kRunAfterCreate, fault_step::kRunAfterCheckpoint,
+                  fault_step::kRunAfterStart, fault_step::kRunAfterCniAdd,
+                  fault_step::kCreateAfterDockerCreate,
+                  fault_step::kStartAfterDockerStart,
+                  fault_step::kStartAfterLogAttach));
+  EXPECT_THAT(states_, ElementsAre("pod:created checkpoints:0 setups:0",
+                                   "pod:created checkpoints:1 setups:0",
+                                   "pod:running checkpoints:1 setups:0",
+                                   "pod:running checkpoints:1 setups:1",
+                                   "app:created pod:running checkpoints:1 "
+                                   "setups:1",
+                                   "app:running pod:running checkpoints:1 "
+                                   "setups:1",
+                                   "app:running pod:running checkpoints:1 "
+                                   "setups:1"));
 }
 
 }  // namespace
