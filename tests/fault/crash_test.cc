@@ -98,7 +98,8 @@ TEST_P(CrashTest, RestartedDaemonCleansUpAndTheRunCanBeRetried) {
   EXPECT_EQ(Count(before, "host-local allocation") > 0, want.address);
   EXPECT_EQ(Count(before, "veth") > 0, want.veth);
   EXPECT_EQ(Count(before, "CNI cache entry") > 0, want.cache);
-  EXPECT_EQ(Count(before, "iptables") > 0, want.nat);
+  EXPECT_EQ(Count(before, "iptables rule naming the network") > 0, want.nat);
+  EXPECT_EQ(Count(before, "iptables rule for the host port") > 0, want.nat);
   if (HasFailure()) ADD_FAILURE() << absl::StrJoin(before, "\n");
 
   if (absl::StartsWith(step, "StartContainer.")) {

@@ -302,10 +302,14 @@ std::vector<std::string> FaultTest::Leftovers(const std::string& name) const {
   const ProcessResult nat = RunToExit(
       {"/usr/sbin/iptables", "-w", "-t", "nat", "-S"}, absl::Seconds(30));
   if (nat.exit_code != 0) left.push_back("iptables failed: " + nat.output);
+  // portmap's comments name the network: dnat name: \"<network>\" id: ...
+  const std::string named = absl::StrCat(network_, "\\\"");
   const std::string port = absl::StrCat("--dport ", host_port_, " ");
   for (absl::string_view line : absl::StrSplit(nat.output, '\n')) {
-    if (absl::StrContains(line, network_) || absl::StrContains(line, port)) {
-      left.push_back(absl::StrCat("iptables: ", line));
+    if (absl::StrContains(line, named)) {
+      left.push_back(absl::StrCat("iptables rule naming the network: ", line));
+    } else if (absl::StrContains(line, port)) {
+      left.push_back(absl::StrCat("iptables rule for the host port: ", line));
     }
   }
   return left;
