@@ -157,6 +157,7 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
   }
   if (!id.ok()) return id.status();
   ContainerChanged(*id);
+  options_.fault_point.Reached(fault_step::kCreateAfterDockerCreate);
   LOG(INFO) << "created container " << *id << " (" << c.name << ") in pod "
             << sandbox.id;
   v1::CreateContainerResponse resp;

@@ -28,7 +28,9 @@ absl::StatusOr<v1::StartContainerResponse> RuntimeService::StartContainer(
   // starts the container, so the log manager looks it up.
   c.log_path.clear();
   c.state.running = true;
+  options_.fault_point.Reached(fault_step::kStartAfterDockerStart);
   StartLogCopy(c);
+  options_.fault_point.Reached(fault_step::kStartAfterLogAttach);
   LOG(INFO) << "started container " << c.id << " (" << c.name << ")";
   return v1::StartContainerResponse();
 }

@@ -159,6 +159,18 @@ absl::StatusOr<RuntimeService::SandboxInfo> RuntimeService::FindSandbox(
   return info;
 }
 
+absl::StatusOr<KeyedMutex::Lock> RuntimeService::LockSandbox(
+    const CallContext& ctx, const std::string& id) {
+  absl::StatusOr<KeyedMutex::Lock> lock =
+      sandbox_locks_.Acquire(id, DockerDeadline(ctx));
+  if (!lock.ok()) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "pod sandbox ", id,
+        " is still being run, stopped or removed by another call"));
+  }
+  return lock;
+}
+
 network::PodNetworkRequest RuntimeService::NetworkRequest(
     const SandboxInfo& sandbox) const {
   network::PodNetworkRequest req;

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/keyed_mutex.h"
 #include "cri/base/call_context.h"
 #include "cri/base/runtime_options.h"
 #include "cri/events/container_event_source.h"
@@ -202,6 +203,12 @@ class RuntimeService {
   // is empty.
   absl::StatusOr<SandboxInfo> FindSandbox(const CallContext& ctx,
                                           const std::string& id);
+  // Waits until no other RunPodSandbox, StopPodSandbox or
+  // RemovePodSandbox of sandbox `id` (a full ID) runs, and holds it off
+  // until the lock is dropped: one pod's CNI ADD and DEL never overlap.
+  // DeadlineExceeded at the call's docker deadline.
+  absl::StatusOr<KeyedMutex::Lock> LockSandbox(const CallContext& ctx,
+                                               const std::string& id);
   // The network plugin's view of a sandbox, for set-up and tear-down.
   network::PodNetworkRequest NetworkRequest(const SandboxInfo& sandbox) const;
   // The pod's IPs: none for host network, docker's bridge address in
@@ -297,6 +304,9 @@ class RuntimeService {
   // themselves).
   const std::unique_ptr<ListItemCache<v1::Container>> container_items_;
   const std::unique_ptr<ListItemCache<v1::PodSandbox>> sandbox_items_;
+  // One entry per sandbox that a Run, Stop or Remove works on now
+  // (thread-safe itself; see LockSandbox).
+  KeyedMutex sandbox_locks_;
   // Set once before serving.
   streaming::StreamingServer* streaming_ = nullptr;
   // Last: its threads call back into this object and feed view_, so it

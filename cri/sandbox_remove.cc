@@ -4,7 +4,8 @@
 // container and the checkpoint (forcibly: kubelet stops first, and a
 // half-stopped pod must still go). A failed DEL fails the call with
 // nothing removed, so kubelet's retry runs it again. Already removed is
-// success.
+// success. Waits while a Run or Stop of the same sandbox runs
+// (LockSandbox).
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -15,7 +16,12 @@ namespace cri_dockerd {
 
 absl::StatusOr<v1::RemovePodSandboxResponse> RuntimeService::RemovePodSandbox(
     const CallContext& ctx, const v1::RemovePodSandboxRequest& req) {
-  absl::StatusOr<SandboxInfo> sandbox = FindSandbox(ctx, req.pod_sandbox_id());
+  absl::StatusOr<SandboxInfo> known = FindSandbox(ctx, req.pod_sandbox_id());
+  if (absl::IsNotFound(known.status())) return v1::RemovePodSandboxResponse();
+  if (!known.ok()) return known.status();
+  ASSIGN_OR_RETURN(KeyedMutex::Lock lock, LockSandbox(ctx, known->id));
+  // Again: the call this one waited for may have changed it.
+  absl::StatusOr<SandboxInfo> sandbox = FindSandbox(ctx, known->id);
   if (absl::IsNotFound(sandbox.status())) {
     return v1::RemovePodSandboxResponse();
   }

@@ -4,7 +4,22 @@
 // checkpoint, starts the container, rewrites its resolv.conf from the DNS
 // config and attaches the pod network. Any failure rolls back what was
 // done, in reverse: network torn down, container removed, checkpoint
-// removed, so nothing half-made is left.
+// removed, so nothing half-made is left. The rollback gets a fresh
+// --runtime-request-timeout (the call's deadline may be what failed); if
+// its CNI DEL fails the checkpoint stays, so the pod is still listed and
+// kubelet's StopPodSandbox/RemovePodSandbox run DEL again.
+//
+// From the infra container's creation to the end of the rollback the
+// sandbox is locked (LockSandbox): a StopPodSandbox or RemovePodSandbox
+// of it (kubelet's, after this call timed out) waits, so its CNI DEL
+// never races this call's ADD.
+//
+// A crash at any step leaves what a restarted daemon's Stop and Remove
+// clean up: the infra container and checkpoint are listed, and DEL runs
+// without a cached result (from the configuration and the checkpoint's
+// port mappings) when the ADD never finished.
+#include <optional>
+
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -93,8 +108,14 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
   }
   const std::string id = *created;
   LOG(INFO) << "created pod sandbox " << id << " (" << create.name << ")";
+  options_.fault_point.Reached(fault_step::kRunAfterCreate);
+  // Released last, so a Stop that waited for it finds the view told.
+  std::optional<KeyedMutex::Lock> lock;
   // Created, started or rolled back: the next read asks docker.
   absl::Cleanup tell_view = [&] { ContainerChanged(id); };
+  // Only a Stop or Remove of this new sandbox can hold it: it will clean
+  // the sandbox up, so giving up here leaves nothing behind.
+  ASSIGN_OR_RETURN(lock, LockSandbox(ctx, id));
 
   SandboxInfo sandbox;
   sandbox.id = id;
@@ -102,29 +123,37 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
   bool network_attached = false;
   absl::Cleanup rollback = [&] {
     // Fresh bounds: the caller's deadline may be what failed.
-    const CallContext undo = CallContext::WithTimeout(absl::Seconds(30));
+    const absl::Time undo = absl::Now() + options_.request_timeout;
+    bool detached = true;
     if (network_attached) {
-      network_->TearDownPod(NetworkRequest(sandbox), undo.deadline)
-          .IgnoreError();
+      absl::Status torn = network_->TearDownPod(NetworkRequest(sandbox), undo);
+      if (!torn.ok()) {
+        detached = false;
+        LOG(ERROR) << "rollback of pod " << pod << ": detaching the network of "
+                   << id << ": " << torn
+                   << "; the checkpoint stays so that StopPodSandbox and "
+                      "RemovePodSandbox detach it";
+      }
     }
-    absl::Status removed =
-        docker_->RemoveContainer(id, /*force=*/true,
-                                 /*remove_volumes=*/true, undo.deadline);
+    absl::Status removed = docker_->RemoveContainer(
+        id, /*force=*/true, /*remove_volumes=*/true, undo);
     if (!removed.ok() && !absl::IsNotFound(removed)) {
       LOG(ERROR) << "rollback of pod " << pod << ": cannot remove " << id
                  << ": " << removed;
     }
-    checkpoints_->Remove(id).IgnoreError();
+    if (detached) checkpoints_->Remove(id).IgnoreError();
     LOG(WARNING) << "rolled back pod sandbox " << id << " of pod " << pod;
   };
 
   sandbox.checkpoint = MakeCheckpoint(config, host_network);
   RETURN_IF_ERROR(checkpoints_->Write(id, *sandbox.checkpoint));
+  options_.fault_point.Reached(fault_step::kRunAfterCheckpoint);
   if (absl::Status s = docker_->StartContainer(id, deadline); !s.ok()) {
     return absl::Status(
         s.code(), absl::StrCat("starting the infra container of pod ", pod,
                                ": ", s.message()));
   }
+  options_.fault_point.Reached(fault_step::kRunAfterStart);
   ASSIGN_OR_RETURN(docker::ContainerInspect inspect,
                    docker_->InspectContainer(id, deadline));
   sandbox.container = inspect;
@@ -149,6 +178,7 @@ absl::StatusOr<v1::RunPodSandboxResponse> RuntimeService::RunPodSandbox(
     }
     LOG(INFO) << "pod " << pod
               << " network ready: " << absl::StrJoin(net->ips, ", ");
+    options_.fault_point.Reached(fault_step::kRunAfterCniAdd);
   }
   std::move(rollback).Cancel();
   v1::RunPodSandboxResponse resp;

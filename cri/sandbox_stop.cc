@@ -1,7 +1,9 @@
 // StopPodSandbox: tears the pod's network down (also when the infra
 // container is already gone: the checkpoint remembers the pod), stops the
 // pod's containers, then the infra container. Idempotent; an ID neither
-// docker nor the checkpoints know is NotFound.
+// docker nor the checkpoints know is NotFound. Waits while a Run or
+// Remove of the same sandbox runs (LockSandbox); a sandbox that call
+// removed meanwhile (a failed run's rollback) is stopped already.
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -53,9 +55,17 @@ absl::Status RuntimeService::StopSandbox(const CallContext& ctx,
 
 absl::StatusOr<v1::StopPodSandboxResponse> RuntimeService::StopPodSandbox(
     const CallContext& ctx, const v1::StopPodSandboxRequest& req) {
-  ASSIGN_OR_RETURN(SandboxInfo sandbox, FindSandbox(ctx, req.pod_sandbox_id()));
-  RETURN_IF_ERROR(StopSandbox(ctx, sandbox));
-  LOG(INFO) << "stopped pod sandbox " << sandbox.id;
+  ASSIGN_OR_RETURN(SandboxInfo known, FindSandbox(ctx, req.pod_sandbox_id()));
+  ASSIGN_OR_RETURN(KeyedMutex::Lock lock, LockSandbox(ctx, known.id));
+  // Again: the call this one waited for may have changed it.
+  absl::StatusOr<SandboxInfo> sandbox = FindSandbox(ctx, known.id);
+  if (absl::IsNotFound(sandbox.status())) {
+    LOG(INFO) << "pod sandbox " << known.id << " was removed meanwhile";
+    return v1::StopPodSandboxResponse();
+  }
+  if (!sandbox.ok()) return sandbox.status();
+  RETURN_IF_ERROR(StopSandbox(ctx, *sandbox));
+  LOG(INFO) << "stopped pod sandbox " << sandbox->id;
   return v1::StopPodSandboxResponse();
 }
 

@@ -4,18 +4,21 @@
 // wired together; exit codes: 0 clean stop, 1 start-up failure, 2 usage.
 #include <malloc.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <systemd/sd-daemon.h>
 
 #include <cstdio>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "cmd/cri-dockerd/build_info.h"
+#include "cmd/cri-dockerd/crash_at.h"
 #include "cmd/cri-dockerd/daemon_metrics.h"
 #include "cmd/cri-dockerd/flags.h"
 #include "cmd/cri-dockerd/grpc_server.h"
@@ -57,8 +60,9 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
-RuntimeOptions MakeRuntimeOptions(const Flags& flags) {
+RuntimeOptions MakeRuntimeOptions(const Flags& flags, FaultPoint fault) {
   RuntimeOptions options;
+  options.fault_point = std::move(fault);
   options.pod_infra_image = flags.pod_infra_container_image;
   options.root_directory = flags.cri_dockerd_root_directory;
   if (flags.runtime_request_timeout > absl::ZeroDuration()) {
@@ -70,8 +74,10 @@ RuntimeOptions MakeRuntimeOptions(const Flags& flags) {
   return options;
 }
 
-network::NetworkSettings MakeNetworkSettings(const Flags& flags) {
+network::NetworkSettings MakeNetworkSettings(const Flags& flags,
+                                             FaultPoint fault) {
   network::NetworkSettings settings;
+  settings.fault_point = std::move(fault);
   settings.plugin_name = flags.network_plugin;
   settings.cni_conf_dir = flags.cni_conf_dir;
   settings.cni_bin_dirs = flags.cni_bin_dir;
@@ -135,6 +141,10 @@ int Run(int argc, char** argv) {
   for (const std::string& warning : InertFlagWarnings(flags)) {
     LOG(WARNING) << warning;
   }
+  // Test-only; read once, here.
+  const char* crash_at = getenv(kCrashAtEnv);
+  absl::StatusOr<FaultPoint> fault = CrashAt(crash_at ? crash_at : "");
+  if (!fault.ok()) return Fail(2, std::string(fault.status().message()));
 
   // Handle stop signals synchronously; threads created later inherit the
   // mask. A peer closing a socket must not kill the daemon.
@@ -155,7 +165,8 @@ int Run(int argc, char** argv) {
 
   auto docker = docker::CurlDockerClient::Create(flags.docker_endpoint);
   if (!docker.ok()) return Fail(2, std::string(docker.status().message()));
-  auto network = network::CreateNetworkPlugin(MakeNetworkSettings(flags));
+  auto network =
+      network::CreateNetworkPlugin(MakeNetworkSettings(flags, *fault));
   if (!network.ok()) return Fail(2, std::string(network.status().message()));
 
   if (daemon_metrics) {
@@ -194,7 +205,7 @@ int Run(int argc, char** argv) {
     }
   }
 
-  ImageService images(&engine, MakeRuntimeOptions(flags),
+  ImageService images(&engine, MakeRuntimeOptions(flags, *fault),
                       image::RegistryCredentials::LoadFromDisk(
                           image::RegistryCredentials::DefaultSearchDirs()));
   store::CheckpointStore checkpoints(flags.cri_dockerd_root_directory);
@@ -206,7 +217,7 @@ int Run(int argc, char** argv) {
   }
   logs::ContainerLogManager container_logs(&engine, log_options);
   RuntimeService runtime(&engine, network->get(), &images, &checkpoints,
-                         MakeRuntimeOptions(flags), &container_logs);
+                         MakeRuntimeOptions(flags, *fault), &container_logs);
   // Until every container's copy resumed, however long docker is busy;
   // destroyed before `runtime`.
   std::set<std::string> resumed_log_copies;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "cri/base/fault_point.h"
 
 namespace cri_dockerd {
 
@@ -14,7 +15,9 @@ struct RuntimeOptions {
   std::string root_directory = "/var/lib/cri-dockerd";
   // Upper bound for a single docker call when the client sets no deadline,
   // and the cap applied to the client's deadline. (--runtime-request-timeout;
-  // 0 on the command line means the 2m default.)
+  // 0 on the command line means the 2m default.) Also the fresh bound of
+  // the clean-up after a failed RunPodSandbox, whose own deadline may be
+  // what failed.
   absl::Duration request_timeout = absl::Minutes(2);
   // How long an image pull may go without progress.
   absl::Duration image_pull_progress_deadline = absl::Minutes(1);
@@ -26,6 +29,9 @@ struct RuntimeOptions {
   // (--docker-log-max-size, --docker-log-max-file.)
   std::string docker_log_max_size = "10m";
   int docker_log_max_file = 2;
+  // Test-only: told of each step of the verbs that change state
+  // (fault_step; CRI_DOCKERD_CRASH_AT). Off by default.
+  FaultPoint fault_point;
 };
 
 }  // namespace cri_dockerd

@@ -94,7 +94,12 @@ absl::StatusOr<std::string> CniNetworkPlugin::AddNetworkList(
     absl::Time deadline) const {
   std::string result;
   absl::Status status;
-  for (const CniPluginConfig& plugin : config.plugins) {
+  for (size_t i = 0; i < config.plugins.size(); ++i) {
+    const CniPluginConfig& plugin = config.plugins[i];
+    if (i == 1) {
+      // The first plugin attached the pod; the rest of the chain has not.
+      settings_.fault_point.Reached(fault_step::kRunMidCniAdd);
+    }
     absl::StatusOr<std::string> in =
         BuildPluginStdin(config, plugin, caps, result);
     absl::StatusOr<std::string> out =

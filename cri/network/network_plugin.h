@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cri/base/fault_point.h"
 
 namespace cri_dockerd::network {
 
@@ -87,6 +88,8 @@ struct NetworkSettings {
   std::string cni_bin_dirs = "/opt/cni/bin";  // comma-separated
   std::string cni_cache_dir = "/var/lib/cni/cache";
   std::string pod_cidr;
+  // Test-only: told when a CNI ADD is half done (fault_step::kRunMidCniAdd).
+  FaultPoint fault_point;
 };
 
 // Builds the plugin named in settings. Unknown names, and kubenet (which

@@ -371,19 +371,21 @@ TEST_F(SandboxTest, StopAndRemoveAreIdempotentAndUnknownIdsSaySo) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(SandboxTest, FailedNetworkSetupLeavesNothingBehind) {
-  // A second plugin that does not exist: ADD fails after bridge succeeded.
-  std::ofstream(conf_dir_ + "/10-test.conflist")
-      << absl::StrCat(R"({
-      "cniVersion": "0.4.0", "name": "crid-sandbox-test",
-      "plugins": [
-        {"type": "bridge", "bridge": ")",
-                      bridge_, R"(", "ipMasq": false,
+// A second plugin that does not exist: ADD fails after bridge succeeded,
+// and the rollback's DEL fails on that plugin too. The container and the
+// address go; the checkpoint stays (the DEL did not succeed), so the pod
+// is listed and kubelet's Stop and Remove run the DEL again, which works
+// once the configuration is fixed.
+TEST_F(SandboxTest, FailedNetworkSetupIsUndoneAndAFailedUndoIsRetried) {
+  const std::string bridge_plugin = absl::StrCat(
+      R"({"type": "bridge", "bridge": ")", bridge_, R"(", "ipMasq": false,
          "ipam": {"type": "host-local", "dataDir": ")",
-                      ipam_dir_, R"(",
+      ipam_dir_, R"(",
                   "ranges": [[{"subnet": ")",
-                      kSubnetPrefix, R"(0/24"}]]}},
-        {"type": "crid-no-such-plugin"}]})");
+      kSubnetPrefix, R"(0/24"}]]}})");
+  std::ofstream(conf_dir_ + "/10-test.conflist") << absl::StrCat(
+      R"({"cniVersion": "0.4.0", "name": "crid-sandbox-test", "plugins": [)",
+      bridge_plugin, R"(, {"type": "crid-no-such-plugin"}]})");
   v1::RunPodSandboxRequest req;
   *req.mutable_config() = Config("doomed");
   v1::RunPodSandboxResponse resp;
@@ -398,6 +400,24 @@ TEST_F(SandboxTest, FailedNetworkSetupLeavesNothingBehind) {
       "%22%3Atrue%7D%7D");
   EXPECT_EQ(listed.find("\"Id\""), std::string::npos) << listed;
   EXPECT_EQ(CountEntries(ipam_dir_ + "/crid-sandbox-test", true), 0);
+  EXPECT_EQ(CountEntries(dir_.path() + "/root/sandbox"), 1);
+
+  v1::ListPodSandboxResponse pods;
+  ASSERT_TRUE(
+      runtime_->ListPodSandbox(Ctx().get(), v1::ListPodSandboxRequest(), &pods)
+          .ok());
+  ASSERT_EQ(pods.items_size(), 1);
+  EXPECT_EQ(pods.items(0).metadata().name(), "doomed");
+  EXPECT_EQ(pods.items(0).state(), v1::SANDBOX_NOTREADY);
+  const std::string id = pods.items(0).id();
+  EXPECT_FALSE(Remove(id).ok()) << "the DEL still fails";
+  EXPECT_EQ(CountEntries(dir_.path() + "/root/sandbox"), 1);
+
+  std::ofstream(conf_dir_ + "/10-test.conflist") << absl::StrCat(
+      R"({"cniVersion": "0.4.0", "name": "crid-sandbox-test", "plugins": [)",
+      bridge_plugin, "]}");
+  EXPECT_TRUE(Stop(id).ok());
+  EXPECT_TRUE(Remove(id).ok());
   EXPECT_EQ(CountEntries(dir_.path() + "/root/sandbox"), 0);
 }
 

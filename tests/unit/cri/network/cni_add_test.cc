@@ -156,6 +156,24 @@ TEST_F(CniAddTest, FailureInSecondPluginDeletesTheWholeListAndNamesIt) {
   EXPECT_NE(access(CacheFile("pods").c_str(), F_OK), 0) << "nothing cached";
 }
 
+TEST_F(CniAddTest, FaultPointIsReachedOnceBetweenTheFirstPluginAndTheRest) {
+  ThreePlugins();
+  NetworkSettings settings = Settings();
+  std::vector<std::string> reached;
+  std::vector<std::string> calls_then;
+  bool cached_then = true;
+  settings.fault_point = FaultPoint([&](absl::string_view step) {
+    reached.emplace_back(step);
+    calls_then = Calls();
+    cached_then = access(CacheFile("pods").c_str(), F_OK) == 0;
+  });
+  CniNetworkPlugin plugin(settings);
+  ASSERT_TRUE(plugin.SetUpPod(Pod(), Deadline()).ok());
+  EXPECT_THAT(reached, ElementsAre(fault_step::kRunMidCniAdd));
+  EXPECT_THAT(calls_then, ElementsAre("ADD a"));
+  EXPECT_FALSE(cached_then);
+}
+
 TEST_F(CniAddTest, PluginWithoutErrorJsonReportsExitAndStderr) {
   ThreePlugins();
   Plugin("a", "echo 'cannot frobnicate' >&2; exit 3");
