@@ -8,8 +8,9 @@
 // an error that has no message, or with a reply that does not serialize.
 //
 // Input layout: byte 0 says whether the docker event watch runs; then per
-// call: the method, the request's fields, the call's context (deadline
-// passed, client gone, or a short deadline) and what streams need.
+// call: the method, whether the request starts from a valid one, the
+// request's fields, the call's context (deadline passed, client gone, or
+// a short deadline) and what streams need.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -153,7 +154,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         google::protobuf::MessageFactory::generated_factory()
             ->GetPrototype(method.descriptor->input_type())
             ->New());
-    ProtoGenerator(&in, options).Fill(req.get());
+    // Half the requests that need much to be valid start valid and get a
+    // few changes; the rest are built from nothing.
+    const uint8_t shape = in.Byte();
+    GeneratorOptions call_options = options;
+    if ((shape & 1) != 0 && w.Template(req.get(), shape >> 1)) {
+      call_options.set_one_in = 16;
+    }
+    ProtoGenerator(&in, call_options).Fill(req.get());
     w.Confine(req.get());
     const CallContext ctx = ContextFor(in.Byte());
     RpcOutcome out = method.call(w, ctx, *req, in);

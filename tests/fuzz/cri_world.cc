@@ -189,6 +189,8 @@ absl::Status CriWorld::Populate() {
     ASSIGN_OR_RETURN(v1::RunPodSandboxResponse pod,
                      runtime_->RunPodSandbox(SetupContext(), run));
     AddKnown(pod.pod_sandbox_id(), &ids_);
+    sandboxes_.push_back(pod.pod_sandbox_id());
+    sandbox_configs_.push_back(*c);
     for (const std::string cname : {"app", "side"}) {
       v1::CreateContainerRequest create;
       create.set_pod_sandbox_id(pod.pod_sandbox_id());
@@ -216,6 +218,31 @@ absl::Status CriWorld::Populate() {
     }
   }
   return absl::OkStatus();
+}
+
+bool CriWorld::Template(Message* req, uint8_t pick) {
+  const std::string n = absl::StrCat(++made_);
+  if (auto* run = dynamic_cast<v1::RunPodSandboxRequest*>(req)) {
+    *run->mutable_config() = sandbox_configs_[pick % sandbox_configs_.size()];
+    v1::PodSandboxMetadata* meta = run->mutable_config()->mutable_metadata();
+    meta->set_name("pod" + n);
+    meta->set_uid("uid-pod" + n);
+    run->mutable_config()->set_log_directory(
+        absl::StrCat(dir_, "/logs/pod", n));
+    return true;
+  }
+  if (auto* create = dynamic_cast<v1::CreateContainerRequest*>(req)) {
+    const size_t i = pick % sandboxes_.size();
+    create->set_pod_sandbox_id(sandboxes_[i]);
+    *create->mutable_sandbox_config() = sandbox_configs_[i];
+    v1::ContainerConfig* cc = create->mutable_config();
+    cc->mutable_metadata()->set_name("c" + n);
+    cc->mutable_image()->set_image(kAppImage);
+    cc->set_log_path("c" + n + "/0.log");
+    cc->add_command("/bin/server");
+    return true;
+  }
+  return false;
 }
 
 void CriWorld::AddKnown(const std::string& value,

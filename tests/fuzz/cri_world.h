@@ -7,6 +7,7 @@
 // replays the same way on its own.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -50,6 +51,11 @@ class CriWorld {
   // and log directory in `req` is moved below it (a ".." that would climb
   // out is defused). Every other field stays as generated.
   void Confine(google::protobuf::Message* req) const;
+  // Makes `req` a valid request where the verb needs much to be valid
+  // (RunPodSandbox, CreateContainer: a new pod or container, in the pod
+  // `pick` chooses); false, leaving it alone, for other verbs. The
+  // generator then changes a few of its fields.
+  bool Template(google::protobuf::Message* req, uint8_t pick);
   // Remembers the IDs and image references a response names, for the
   // requests that follow.
   void Learn(const google::protobuf::Message& resp);
@@ -76,7 +82,10 @@ class CriWorld {
   std::unique_ptr<RefusingStreamingRuntime> streaming_runtime_;
   std::unique_ptr<streaming::StreamingServer> streaming_;
 
-  std::vector<std::string> ids_;           // sandbox and container IDs
+  std::vector<std::string> ids_;        // sandbox and container IDs
+  std::vector<std::string> sandboxes_;  // pods Populate ran
+  std::vector<v1::PodSandboxConfig> sandbox_configs_;  // and their configs
+  int made_ = 0;                           // pods and containers Template named
   std::vector<std::string> images_known_;  // references and image IDs
 
   struct EventStream {

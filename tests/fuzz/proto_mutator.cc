@@ -1,5 +1,6 @@
 #include "tests/fuzz/proto_mutator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iterator>
@@ -161,8 +162,9 @@ void ProtoGenerator::FillMessage(Message* msg, int depth) {
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
     if (f->real_containing_oneof() != nullptr) continue;
-    // Odd byte: set. Input past its end leaves the rest unset.
-    if (!in_->Bool()) continue;
+    // Input past its end (zeros) leaves the rest unset.
+    const int n = std::max(options_.set_one_in, 2);
+    if (in_->Byte() % n != n - 1) continue;
     if (f->is_repeated()) {
       SetRepeated(msg, f, depth);
     } else {

@@ -48,6 +48,9 @@ class FuzzInput {
 };
 
 struct GeneratorOptions {
+  // Each field is set with a chance of one in this many (to overlay a
+  // few changes on a valid request, make it large).
+  int set_one_in = 2;
   // Messages nested deeper than this stay empty.
   int max_depth = 6;
   // Elements of one repeated or map field: usually at most this many...
@@ -71,7 +74,8 @@ class ProtoGenerator {
  public:
   ProtoGenerator(FuzzInput* in, GeneratorOptions options);
 
-  // Sets fields of `msg` (which should be empty) from the input.
+  // Sets fields of `msg` from the input (over what it holds: singular
+  // fields are replaced, repeated ones get more elements).
   void Fill(google::protobuf::Message* msg);
 
   // One string as Fill would make it for `field` (also usable for
