@@ -119,7 +119,10 @@ absl::StatusOr<std::vector<ContainerSummary>> FakeDockerClient::ListContainers(
   };
   absl::MutexLock lock(&mu_);
   std::vector<const FakeContainer*> matches;
-  for (const auto& [id, c] : containers_) {
+  for (const auto& entry : containers_) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture
+    // one in the lambdas below.
+    const FakeContainer& c = entry.second;
     if (!all && !c.state.running) continue;
     if (auto it = options.filters.find("label"); it != options.filters.end()) {
       if (!std::all_of(it->second.begin(), it->second.end(),

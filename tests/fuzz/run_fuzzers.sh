@@ -4,6 +4,7 @@
 # from a scratch copy of its seed corpus. Exits non-zero on the first crash,
 # leak or timeout, leaving libFuzzer's reproducer in the work dir.
 #   tests/fuzz/run_fuzzers.sh [SECONDS_PER_TARGET]    # default 20
+#   CRID_FUZZ_SKIP="a_fuzzer b_fuzzer" tests/fuzz/run_fuzzers.sh  # not these
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-20}
@@ -11,6 +12,12 @@ build=${CRID_FUZZ_BUILD_DIR:-$top/build-fuzz}
 jobs=${CRID_JOBS:-2}
 mapfile -t targets < <(sed -n 's/^crid_add_fuzzer(\([a-z0-9_]*\).*/\1/p' \
   "$top/tests/fuzz/CMakeLists.txt")
+for skip in ${CRID_FUZZ_SKIP:-}; do
+  for i in "${!targets[@]}"; do
+    if [[ ${targets[i]} == "$skip" ]]; then unset 'targets[i]'; fi
+  done
+done
+targets=("${targets[@]}")
 if ((${#targets[@]} == 0)); then
   echo "run_fuzzers.sh: no fuzz targets" >&2
   exit 0
