@@ -14,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
+#include "common/thread.h"
 #include "docker_client/curl_log_stream_mux_stream.h"
 #include "docker_client/http_transport_curl.h"
 
@@ -37,7 +39,8 @@ absl::StatusOr<std::unique_ptr<CurlLogStreamMux>> CurlLogStreamMux::Create(
   if (multi == nullptr) return absl::InternalError("curl_multi_init failed");
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
   auto mux = absl::WrapUnique(new CurlLogStreamMux(std::move(engine), multi));
-  mux->thread_ = std::thread([m = mux.get()] { m->Run(); });
+  ASSIGN_OR_RETURN(mux->thread_,
+                   StartThread("log-stream-mux", [m = mux.get()] { m->Run(); }));
   return mux;
 }
 

@@ -11,6 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
+#include "common/thread.h"
 #include "grpcpp/server_posix.h"
 
 namespace cri_dockerd {
@@ -36,7 +38,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   }
   std::unique_ptr<GrpcServer> self(
       new GrpcServer(std::move(listener), std::move(server), wake_fd));
-  self->accept_thread_ = std::thread([raw = self.get()] { raw->AcceptLoop(); });
+  ASSIGN_OR_RETURN(
+      self->accept_thread_,
+      StartThread("grpc-accept", [raw = self.get()] { raw->AcceptLoop(); }));
   return self;
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::events {
 namespace {
@@ -30,8 +31,24 @@ void DescribeWorkers::Submit(ContainerChange change) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return;
   if (workers_.empty()) {
+    absl::Status refused;
     for (size_t i = 0; i < threads_; ++i) {
-      workers_.emplace_back([this] { Work(); });
+      absl::StatusOr<std::thread> t =
+          StartThread("event-describe", [this] { Work(); });
+      if (t.ok()) {
+        workers_.push_back(std::move(*t));
+      } else {
+        refused = t.status();
+      }
+    }
+    if (workers_.empty()) {
+      // Nobody could describe it: the streams miss this change and are
+      // told so; the next change tries again.
+      LOG(ERROR) << "container events: " << refused.message();
+      out_->DropAll(absl::StrCat("the shim could not describe a container "
+                                 "change: ",
+                                 refused.message()));
+      return;
     }
   }
   if (queued_ >= max_queued_) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/thread.h"
 
 namespace cri_dockerd::image {
 namespace {
@@ -87,10 +88,15 @@ absl::Status PullCoordinator::Pull(const std::string& reference,
     }
     if (flight == nullptr) {
       flight = std::make_shared<Flight>(reference, auth);
+      absl::StatusOr<std::thread> puller =
+          StartThread("image-pull", [state = state_, flight,
+                                     pull = std::move(pull)]() mutable {
+            Run(std::move(state), std::move(flight), std::move(pull));
+          });
+      if (!puller.ok()) return puller.status();  // this caller's pull only
+      puller->detach();
       same_ref.push_back(flight);
       ++state_->threads;
-      std::thread(&PullCoordinator::Run, state_, flight, std::move(pull))
-          .detach();
     }
     ++flight->callers;
   }
