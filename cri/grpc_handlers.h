@@ -163,9 +163,8 @@ class Handlers {
   absl::Status NotStartable(CallLane lane,
                             const grpc::CallbackServerContext& context,
                             absl::Time queued) const {
-    if (context.IsCancelled()) {
-      return absl::CancelledError("the client cancelled the call");
-    }
+    // Deadline first: gRPC also marks a call whose deadline passed as
+    // cancelled.
     const auto deadline = context.deadline();
     if (deadline != std::chrono::system_clock::time_point::max() &&
         absl::FromChrono(deadline) <= absl::Now()) {
@@ -173,6 +172,9 @@ class Handlers {
           "the deadline passed while the call waited ",
           absl::FormatDuration(absl::Now() - queued), " for a thread of the ",
           lanes_->Get(lane).name(), " lane"));
+    }
+    if (context.IsCancelled()) {
+      return absl::CancelledError("the client cancelled the call");
     }
     return absl::OkStatus();
   }

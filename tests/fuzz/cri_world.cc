@@ -101,7 +101,9 @@ absl::StatusOr<std::unique_ptr<CriWorld>> CriWorld::Create(
                                       streaming::StreamingServerOptions{},
                                       w->streaming_runtime_.get()));
   w->runtime_->SetStreamingServer(w->streaming_.get());
-  if (watch_docker) w->runtime_->StartDockerWatch();
+  if (watch_docker) {
+    RETURN_IF_ERROR(w->runtime_->StartDockerWatch());
+  }
   RETURN_IF_ERROR(w->Populate());
   return w;
 }

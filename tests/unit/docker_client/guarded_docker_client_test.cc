@@ -91,7 +91,10 @@ TEST(GuardedDockerClientTest, FrozenEngineFailsCallsAtOnceNamingIt) {
 TEST(GuardedDockerClientTest, PingAlwaysAsksTheEngineAndItsAnswerReopens) {
   FreezableEngine fake;
   EngineGuardOptions o = FastOptions();
-  o.recovery_probe_interval = absl::Hours(1);  // the prober will not reopen
+  // The first failed probe closes the gate, and the prober will not probe
+  // again: only Ping can reopen it.
+  o.unresponsive_after = absl::ZeroDuration();
+  o.recovery_probe_interval = absl::Hours(1);
   GuardedDockerClient guard(&fake, o);
   ASSERT_TRUE(guard.StartProber().ok());
   fake.Freeze(true);
