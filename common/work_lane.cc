@@ -46,9 +46,9 @@ absl::Status WorkLane::Submit(std::function<void()> task) {
   }
   if (s.workers >= s.options.max_workers) return absl::OkStatus();  // waits
   ++s.workers;
-  absl::StatusOr<std::thread> worker = StartThread(
-      absl::StrCat("lane-", s.options.name),
-      [state = state_] { WorkerLoop(state); });
+  absl::StatusOr<std::thread> worker =
+      StartThread(absl::StrCat("lane-", s.options.name),
+                  [state = state_] { WorkerLoop(state); });
   if (worker.ok()) {
     worker->detach();
     return absl::OkStatus();
@@ -56,8 +56,8 @@ absl::Status WorkLane::Submit(std::function<void()> task) {
   --s.workers;
   if (s.workers > 0) {
     // A running worker takes it in turn.
-    LOG(WARNING) << s.options.name << " work lane: "
-                 << worker.status().message()
+    LOG(WARNING) << s.options.name
+                 << " work lane: " << worker.status().message()
                  << "; the call waits for a busy one";
     return absl::OkStatus();
   }

@@ -39,8 +39,8 @@ absl::StatusOr<std::unique_ptr<CurlLogStreamMux>> CurlLogStreamMux::Create(
   if (multi == nullptr) return absl::InternalError("curl_multi_init failed");
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
   auto mux = absl::WrapUnique(new CurlLogStreamMux(std::move(engine), multi));
-  ASSIGN_OR_RETURN(mux->thread_,
-                   StartThread("log-stream-mux", [m = mux.get()] { m->Run(); }));
+  ASSIGN_OR_RETURN(mux->thread_, StartThread("log-stream-mux",
+                                             [m = mux.get()] { m->Run(); }));
   return mux;
 }
 

@@ -45,9 +45,10 @@ void DescribeWorkers::Submit(ContainerChange change) {
       // Nobody could describe it: the streams miss this change and are
       // told so; the next change tries again.
       LOG(ERROR) << "container events: " << refused.message();
-      out_->DropAll(absl::StrCat("the shim could not describe a container "
-                                 "change: ",
-                                 refused.message()));
+      out_->DropAll(
+          absl::StrCat("the shim could not describe a container "
+                       "change: ",
+                       refused.message()));
       return;
     }
   }

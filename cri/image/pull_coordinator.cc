@@ -88,9 +88,9 @@ absl::Status PullCoordinator::Pull(const std::string& reference,
     }
     if (flight == nullptr) {
       flight = std::make_shared<Flight>(reference, auth);
-      absl::StatusOr<std::thread> puller =
-          StartThread("image-pull", [state = state_, flight,
-                                     pull = std::move(pull)]() mutable {
+      absl::StatusOr<std::thread> puller = StartThread(
+          "image-pull",
+          [state = state_, flight, pull = std::move(pull)]() mutable {
             Run(std::move(state), std::move(flight), std::move(pull));
           });
       if (!puller.ok()) return puller.status();  // this caller's pull only
