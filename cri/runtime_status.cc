@@ -1,5 +1,6 @@
 // Status: RuntimeReady follows a live ping of dockerd (bounded by
-// status_ping_timeout so a hung or stopped dockerd shows within ~1 s);
+// status_ping_timeout, 0.8 s, so a hung or stopped dockerd shows within
+// ~1 s);
 // NetworkReady follows the network plugin. Runtime handlers are docker's
 // configured OCI runtimes, with "" for the default one. Never fails because
 // docker is down: that is what the conditions report.

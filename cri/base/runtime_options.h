@@ -22,8 +22,9 @@ struct RuntimeOptions {
   // How long an image pull may go without progress.
   absl::Duration image_pull_progress_deadline = absl::Minutes(1);
   // Bound on the liveness ping behind Status, so RuntimeReady turns false
-  // promptly when dockerd stops answering.
-  absl::Duration status_ping_timeout = absl::Seconds(1);
+  // promptly when dockerd stops answering, and Status itself answers
+  // within a second even while the engine hangs.
+  absl::Duration status_ping_timeout = absl::Milliseconds(800);
   // Docker's log of each CRI container: json-file rotated at this size
   // (docker's max-size syntax), this many files kept (at least 2).
   // (--docker-log-max-size, --docker-log-max-file.)

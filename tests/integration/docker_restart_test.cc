@@ -6,7 +6,7 @@
 // pings dockerd on every call, bounded by 1 s. So the tests check the
 // mechanism rather than a wall-clock figure a loaded machine could blow:
 // the first Status after dockerd stopped (or came back) already says so,
-// and a wedged dockerd costs a Status call its 1 s ping bound, not more.
+// and a wedged dockerd costs a Status call its 0.8 s ping bound, not more.
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,7 +93,7 @@ TEST(DockerRestartTest, HungDockerdTurnsNotReadyWithinTheBound) {
   ASSERT_TRUE(WaitUntilServing("unix://" + socket, absl::Seconds(20)).ok())
       << daemon->Output();
   auto stub = v1::RuntimeService::NewStub(Dial("unix://" + socket));
-  // Each call pays the 1 s ping bound. The quickest of three must stay
+  // Each call pays the 0.8 s ping bound. The quickest of three must stay
   // within 2 s: a thread descheduled once cannot fail that, while a
   // longer or missing bound fails every call (a Status that waits on
   // dockerd runs into the 30 s deadline set here).
