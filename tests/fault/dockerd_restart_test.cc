@@ -17,15 +17,14 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cri_fixture.h"
+#include "tests/integration/event_follower.h"
 #include "tests/integration/private_dockerd.h"
 #include "tests/poll_until.h"
 
@@ -33,75 +32,6 @@ namespace cri_dockerd::testing_support {
 namespace {
 
 using testing_util::PollUntil;
-
-// Follows GetContainerEvents on its own thread.
-class EventFollower {
- public:
-  explicit EventFollower(v1::RuntimeService::Stub* runtime) {
-    thread_ = std::thread([this, runtime] {
-      auto reader = runtime->GetContainerEvents(&ctx_, v1::GetEventsRequest());
-      v1::ContainerEventResponse e;
-      while (reader->Read(&e)) {
-        absl::MutexLock lock(&mu_);
-        events_.push_back(e);
-      }
-      grpc::Status s = reader->Finish();
-      absl::MutexLock lock(&mu_);
-      status_ = s;
-      done_ = true;
-    });
-  }
-  ~EventFollower() {
-    ctx_.TryCancel();
-    thread_.join();
-  }
-
-  // Whether an event of `type` for `id` came within `limit`; false also
-  // as soon as the stream ended.
-  bool WaitFor(const std::string& id, v1::ContainerEventType type,
-               absl::Duration limit = kPatience) {
-    absl::MutexLock lock(&mu_);
-    bool found = false;
-    auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      for (const auto& e : events_) {
-        if (e.container_id() == id && e.container_event_type() == type) {
-          found = true;
-          return true;
-        }
-      }
-      return done_;
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&ready), limit);
-    return found;
-  }
-  // Whether the stream ended, and how.
-  bool Done(grpc::Status* status) {
-    absl::MutexLock lock(&mu_);
-    *status = status_;
-    return done_;
-  }
-  std::string Describe() {
-    absl::MutexLock lock(&mu_);
-    std::string out = absl::StrCat(events_.size(), " events");
-    for (const auto& e : events_) {
-      absl::StrAppend(&out, "\n  ", e.container_id().substr(0, 12), " ",
-                      v1::ContainerEventType_Name(e.container_event_type()));
-    }
-    if (done_) {
-      absl::StrAppend(&out, "\n  stream ended: ", status_.error_code(), " ",
-                      status_.error_message());
-    }
-    return out;
-  }
-
- private:
-  grpc::ClientContext ctx_;
-  absl::Mutex mu_;
-  std::vector<v1::ContainerEventResponse> events_ ABSL_GUARDED_BY(mu_);
-  grpc::Status status_ ABSL_GUARDED_BY(mu_);
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
-};
 
 // Entries of `dir` (dot-files aside); none if it does not exist.
 std::vector<std::string> Entries(const std::string& dir) {
@@ -211,7 +141,7 @@ TEST_F(DockerdRestartTest, PodsSurviveInTheCriViewAndKubeletCanRecover) {
   ASSERT_FALSE(app.empty());
   WaitForText(LogPath("app"), "tick 3\n");
   ASSERT_EQ(StatusOf(app).state(), v1::CONTAINER_RUNNING);
-  ASSERT_TRUE(events.WaitFor(app, v1::CONTAINER_STARTED_EVENT))
+  ASSERT_TRUE(events.Await(app, v1::CONTAINER_STARTED_EVENT).has_value())
       << events.Describe();
 
   // dockerd goes away: the daemon says so at once and stays up.
@@ -260,11 +190,11 @@ TEST_F(DockerdRestartTest, PodsSurviveInTheCriViewAndKubeletCanRecover) {
 
   // The stream opened before the restart goes on: deaths come as STOPPED.
   if (!*app_runs) {
-    EXPECT_TRUE(events.WaitFor(app, v1::CONTAINER_STOPPED_EVENT))
+    EXPECT_TRUE(events.Await(app, v1::CONTAINER_STOPPED_EVENT).has_value())
         << events.Describe();
   }
   if (!*sandbox_runs) {
-    EXPECT_TRUE(events.WaitFor(pod, v1::CONTAINER_STOPPED_EVENT))
+    EXPECT_TRUE(events.Await(pod, v1::CONTAINER_STOPPED_EVENT).has_value())
         << events.Describe();
   }
   grpc::Status stream;
@@ -300,9 +230,9 @@ TEST_F(DockerdRestartTest, PodsSurviveInTheCriViewAndKubeletCanRecover) {
       << all;
   EXPECT_TRUE(Entries(dir_.path() + "/root/sandbox").empty())
       << "a checkpoint is left";
-  EXPECT_TRUE(events.WaitFor(app, v1::CONTAINER_DELETED_EVENT))
+  EXPECT_TRUE(events.Await(app, v1::CONTAINER_DELETED_EVENT).has_value())
       << events.Describe();
-  EXPECT_TRUE(events.WaitFor(pod, v1::CONTAINER_DELETED_EVENT))
+  EXPECT_TRUE(events.Await(pod, v1::CONTAINER_DELETED_EVENT).has_value())
       << events.Describe();
 
   // A new pod runs on the restarted dockerd; its log is copied.
@@ -312,7 +242,7 @@ TEST_F(DockerdRestartTest, PodsSurviveInTheCriViewAndKubeletCanRecover) {
   ASSERT_FALSE(app2.empty());
   WaitForText(LogPath("app2"), "tick 3\n");
   EXPECT_EQ(StatusOf(app2).state(), v1::CONTAINER_RUNNING);
-  EXPECT_TRUE(events.WaitFor(app2, v1::CONTAINER_STARTED_EVENT))
+  EXPECT_TRUE(events.Await(app2, v1::CONTAINER_STARTED_EVENT).has_value())
       << events.Describe();
   EXPECT_FALSE(events.Done(&stream))
       << stream.error_code() << " " << stream.error_message();

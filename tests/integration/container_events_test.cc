@@ -3,99 +3,21 @@
 // stream; then the same across a restart of a private dockerd.
 #include <iostream>
 #include <map>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cri_fixture.h"
+#include "tests/integration/event_follower.h"
 #include "tests/integration/metrics_scrape.h"
 #include "tests/integration/private_dockerd.h"
 #include "tests/poll_until.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
-
-// Follows GetContainerEvents on its own thread.
-class EventFollower {
- public:
-  explicit EventFollower(v1::RuntimeService::Stub* runtime) {
-    thread_ = std::thread([this, runtime] {
-      auto reader = runtime->GetContainerEvents(&ctx_, v1::GetEventsRequest());
-      v1::ContainerEventResponse e;
-      while (reader->Read(&e)) {
-        absl::MutexLock lock(&mu_);
-        events_.push_back(e);
-      }
-      grpc::Status s = reader->Finish();
-      absl::MutexLock lock(&mu_);
-      status_ = s;
-      done_ = true;
-    });
-  }
-  ~EventFollower() {
-    ctx_.TryCancel();
-    thread_.join();
-  }
-
-  // Waits for an event of `type` for `id`; returns it (a test failure and
-  // an empty event if none comes within `limit`).
-  v1::ContainerEventResponse WaitFor(const std::string& id,
-                                     v1::ContainerEventType type,
-                                     absl::Duration limit = kPatience) {
-    absl::MutexLock lock(&mu_);
-    const v1::ContainerEventResponse* found = nullptr;
-    auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      for (const auto& e : events_) {
-        if (e.container_id() == id && e.container_event_type() == type) {
-          found = &e;
-          return true;
-        }
-      }
-      return done_;
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&ready), limit);
-    if (found == nullptr) {
-      ADD_FAILURE() << "no " << v1::ContainerEventType_Name(type) << " for "
-                    << id << " (stream done: " << done_ << ", "
-                    << status_.error_message() << ")";
-      return {};
-    }
-    return *found;
-  }
-  // Every event so far, in arrival order.
-  std::vector<v1::ContainerEventResponse> Events() {
-    absl::MutexLock lock(&mu_);
-    return events_;
-  }
-  // Whether the stream ended, and how.
-  bool Done(grpc::Status* status) {
-    absl::MutexLock lock(&mu_);
-    *status = status_;
-    return done_;
-  }
-  // How many events of each type came for `id`.
-  std::map<v1::ContainerEventType, int> Counts(const std::string& id) {
-    absl::MutexLock lock(&mu_);
-    std::map<v1::ContainerEventType, int> n;
-    for (const auto& e : events_) {
-      if (e.container_id() == id) ++n[e.container_event_type()];
-    }
-    return n;
-  }
-
- private:
-  grpc::ClientContext ctx_;
-  absl::Mutex mu_;
-  std::vector<v1::ContainerEventResponse> events_ ABSL_GUARDED_BY(mu_);
-  grpc::Status status_ ABSL_GUARDED_BY(mu_);
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
-};
 
 const std::map<v1::ContainerEventType, int> kOnceEach = {
     {v1::CONTAINER_CREATED_EVENT, 1},
