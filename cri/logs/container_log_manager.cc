@@ -129,6 +129,11 @@ absl::Status ContainerLogManager::Start(const std::string& container_id,
         absl::StrCat("the output of container ", container_id,
                      " is already copied to ", *path));
   }
+  // What the caller saw decides whether the file is made: a container
+  // StartContainer just started gets its file even if it has exited by
+  // the time docker is asked (`sh -c 'echo hi'` does, within
+  // milliseconds), and its copy then ends once the output is copied.
+  const bool was_running = source.running;
   if (tailer_ != nullptr && source.log_path.empty()) {
     absl::StatusOr<docker::ContainerInspect> c = docker_->InspectContainer(
         container_id, absl::Now() + options_.copier.inspect_timeout);
@@ -136,7 +141,7 @@ absl::Status ContainerLogManager::Start(const std::string& container_id,
     source.log_path = c->log_path;
     source.running = c->state.running;
   }
-  if (!source.running) {
+  if (!was_running) {
     // Only continue a file kubelet has: one it never had, or removed,
     // stays absent. (The Go shim's symlink there counts: LogFile replaces
     // it. A symlinked directory is the open's error below.)

@@ -124,6 +124,21 @@ TEST_F(ContainerLogManagerTailTest, StoppedContainerWithoutCriFileStaysAbsent) {
   EXPECT_NE(stat(path_.c_str(), &st), 0);
 }
 
+// StartContainer's case: the container was just started (the caller says
+// running, no log path yet) but has already exited when the manager asks
+// docker for its log path. Its output still gets a CRI file.
+TEST_F(ContainerLogManagerTailTest, ExitedBeforeTheInspectStillGetsItsFile) {
+  Entry(1, "short-lived");
+  writer_->Close();
+  ASSERT_TRUE(
+      docker_.StopContainer(id_, absl::ZeroDuration(), absl::InfiniteFuture())
+          .ok());
+  ASSERT_TRUE(manager_->Start(id_, path_, false, DockerLogSource{}).ok());
+  EXPECT_TRUE(manager_->AwaitCopyEnd(id_, absl::Now() + absl::Seconds(30)));
+  EXPECT_EQ(Read(path_),
+            "2023-11-14T22:13:20.001000000Z stdout F short-lived\n");
+}
+
 TEST_F(ContainerLogManagerTailTest, StoppedContainerGetsWhatItWroteMeanwhile) {
   Entry(1, "before");
   ASSERT_TRUE(manager_->Start(id_, path_, false).ok());
