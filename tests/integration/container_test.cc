@@ -69,6 +69,21 @@ TEST_F(ContainerTest, LogLinesLandInTheCriLogFileInCriFormat) {
   EXPECT_EQ(text.find("Z "), 29u) << text;
 }
 
+// A container that exits within milliseconds of its start (critest's
+// read-only rootfs and no-new-privileges cases do) has usually exited by
+// the time the log copy asks docker where its log is: it still gets a CRI
+// log file with its output.
+TEST_F(ContainerTest, ContainerThatExitsAtOnceStillGetsItsLog) {
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = absl::StrCat("brief", i);
+    const std::string id =
+        Start(Busybox(name, absl::StrCat("echo brief-out-", i)));
+    ASSERT_FALSE(id.empty());
+    WaitExited(id);
+    WaitForText(LogPath(name), absl::StrCat("brief-out-", i, "\n"));
+  }
+}
+
 TEST_F(ContainerTest, ReopenAfterRotationLosesNothing) {
   // The container prints a line every 50 ms until the test opens the gate
   // (a file in a mounted directory), then one last line. So the rotation
