@@ -142,8 +142,10 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
   c.oom_score_adj = static_cast<int>(linux.resources().oom_score_adj());
   c.cgroup_parent = DockerCgroupParent(sandbox_config.linux().cgroup_parent(),
                                        engine.cgroup_driver);
-  ASSIGN_OR_RETURN(c.mounts, ToDockerMounts(config.mounts(),
-                                            engine.recursive_read_only_mounts));
+  ASSIGN_OR_RETURN(
+      c.mounts,
+      ToDockerMounts(config.mounts(), engine.recursive_read_only_mounts &&
+                                          options_.kernel_recursive_read_only));
   ASSIGN_OR_RETURN(c.devices, ToDockerDevices(config.devices()));
   RETURN_IF_ERROR(CheckCdiDevices(config.cdi_devices(), engine.cdi_devices,
                                   &c.cdi_devices));

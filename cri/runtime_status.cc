@@ -32,9 +32,10 @@ void AddCondition(v1::RuntimeStatus* status, const char* type,
   }
 }
 
-// Handler names sorted, the default runtime also offered as "".
+// Handler names sorted, the default runtime also offered as "". Every
+// handler is runc-like under docker: the same features for each.
 void AddRuntimeHandlers(const docker::SystemInfo& info,
-                        v1::StatusResponse* resp) {
+                        bool recursive_read_only, v1::StatusResponse* resp) {
   std::vector<std::string> names = info.runtimes;
   if (std::find(names.begin(), names.end(), info.default_runtime) !=
       names.end()) {
@@ -44,7 +45,8 @@ void AddRuntimeHandlers(const docker::SystemInfo& info,
   for (const std::string& name : names) {
     v1::RuntimeHandler* h = resp->add_runtime_handlers();
     h->set_name(name);
-    h->mutable_features();  // recursive read-only mounts: not offered yet
+    // Docker has no user-namespaced pods: user_namespaces stays false.
+    h->mutable_features()->set_recursive_read_only_mounts(recursive_read_only);
   }
 }
 
@@ -78,10 +80,16 @@ absl::StatusOr<v1::StatusResponse> RuntimeService::Status(
   absl::StatusOr<docker::SystemInfo> info =
       docker_state.ok() ? docker_->Info(deadline) : docker_state;
   if (info.ok()) {
-    AddRuntimeHandlers(*info, &resp);
+    absl::StatusOr<docker::EngineCapabilities> engine =
+        docker_->Capabilities(deadline);
+    const bool rro = engine.ok() && engine->recursive_read_only_mounts &&
+                     options_.kernel_recursive_read_only;
+    AddRuntimeHandlers(*info, rro, &resp);
   } else {
     LOG(DEBUG) << "status: no runtime handlers: " << info.status();
   }
+  // supplemental_groups_policy: docker always adds the image's groups of
+  // the user, so the Strict policy cannot be offered.
   resp.mutable_features();
 
   if (req.verbose()) {

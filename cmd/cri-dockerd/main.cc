@@ -25,6 +25,7 @@
 #include "cmd/cri-dockerd/listener.h"
 #include "cmd/cri-dockerd/runtime_cgroups.h"
 #include "common/go_duration.h"
+#include "common/kernel_features.h"
 #include "common/logging.h"
 #include "common/metrics/bind_address.h"
 #include "common/metrics/http_server.h"
@@ -71,6 +72,7 @@ RuntimeOptions MakeRuntimeOptions(const Flags& flags, FaultPoint fault) {
   options.image_pull_progress_deadline = flags.image_pull_progress_deadline;
   options.docker_log_max_size = flags.docker_log_max_size;
   options.docker_log_max_file = flags.docker_log_max_file;
+  options.kernel_recursive_read_only = KernelHasMountSetattr();
   return options;
 }
 

@@ -21,6 +21,10 @@ struct RuntimeOptions {
   absl::Duration request_timeout = absl::Minutes(2);
   // How long an image pull may go without progress.
   absl::Duration image_pull_progress_deadline = absl::Minutes(1);
+  // The kernel can make a bind mount read-only recursively (mount_setattr,
+  // Linux 5.12); with Docker Engine 25+ the runtime handlers say so and
+  // CreateContainer accepts recursive_read_only mounts. Probed by main.
+  bool kernel_recursive_read_only = false;
   // Bound on the liveness ping behind Status, so RuntimeReady turns false
   // promptly when dockerd stops answering, and Status itself answers
   // within a second even while the engine hangs.

@@ -112,7 +112,9 @@ absl::Status CheckRecursiveReadOnly(const v1::Mount& m,
   }
   if (!supported) {
     return absl::FailedPreconditionError(absl::StrCat(
-        rro, ": recursive read-only mounts need Docker Engine 25 (API 1.44)"));
+        rro,
+        ": recursive read-only mounts need Docker Engine 25 (API 1.44) and "
+        "Linux 5.12 (mount_setattr)"));
   }
   return absl::OkStatus();
 }

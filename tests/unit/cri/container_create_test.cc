@@ -125,6 +125,31 @@ TEST_F(ContainerTest, RecursiveReadOnlyMountsNeedDocker25) {
   EXPECT_TRUE(mounts[0].recursive_read_only);
 }
 
+TEST_F(ContainerTest, RecursiveReadOnlyMountsNeedMountSetattr) {
+  v1::CreateContainerRequest req = Create();
+  v1::Mount* m = req.mutable_config()->add_mounts();
+  m->set_host_path("/srv/data");
+  m->set_container_path("/data");
+  m->set_readonly(true);
+  m->set_recursive_read_only(true);
+  m->set_propagation(v1::PROPAGATION_PRIVATE);
+  SetEngineApi("1.44");
+  RuntimeOptions old_kernel = options_;
+  old_kernel.kernel_recursive_read_only = false;
+  RuntimeService service(&docker_, &net_, images_.get(), checkpoints_.get(),
+                         old_kernel);
+  const size_t before = docker_.ContainerIds().size();
+  auto resp = service.CreateContainer(Ctx(), req);
+  ASSERT_EQ(resp.status().code(), absl::StatusCode::kFailedPrecondition)
+      << resp.status();
+  EXPECT_NE(resp.status().message().find("mounts[0].recursive_read_only"),
+            std::string::npos)
+      << resp.status();
+  EXPECT_NE(resp.status().message().find("mount_setattr"), std::string::npos)
+      << resp.status();
+  EXPECT_EQ(docker_.ContainerIds().size(), before);
+}
+
 TEST_F(ContainerTest, ReadsTheEngineCapabilitiesNotItsVersionOrInfo) {
   docker_.ResetCalls();
   ASSERT_TRUE(CreateC(Create("a")).ok());

@@ -50,6 +50,7 @@ class PodTest : public testing::Test {
     docker_.SetInfo(info);
     options_.root_directory = root_dir_.path();
     options_.request_timeout = absl::Seconds(30);
+    options_.kernel_recursive_read_only = true;  // any kernel since 5.12
     images_ = std::make_unique<ImageService>(&docker_, options_,
                                              image::RegistryCredentials());
     checkpoints_ = std::make_unique<store::CheckpointStore>(root_dir_.path());

@@ -1,4 +1,5 @@
 #include <map>
+#include <vector>
 
 #include "tests/unit/cri/test_util.h"
 
@@ -95,6 +96,42 @@ TEST_F(StatusTest, RuntimeHandlersAreDockerRuntimesPlusDefault) {
   for (const auto& h : resp->runtime_handlers()) names.push_back(h.name());
   EXPECT_EQ(names, (std::vector<std::string>{"", "io.containerd.runc.v2",
                                              "kata", "runc"}));
+}
+
+// kubelet downgrades recursiveReadOnly: IfPossible, and refuses Enabled,
+// unless every handler says it can: from Docker 25 (API 1.44) on a kernel
+// with mount_setattr.
+TEST_F(StatusTest, RecursiveReadOnlyMountsFollowTheEngineAndTheKernel) {
+  docker::SystemInfo info;
+  info.runtimes = {"runc", "kata"};
+  info.default_runtime = "runc";
+  docker_.SetInfo(info);
+  auto rro = [](const v1::StatusResponse& resp) {
+    std::vector<bool> out;
+    for (const auto& h : resp.runtime_handlers()) {
+      out.push_back(h.features().recursive_read_only_mounts());
+    }
+    return out;
+  };
+  auto resp = service_->Status(Ctx(), {});  // the fake speaks API 1.41
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(rro(*resp), (std::vector<bool>{false, false, false}));
+
+  docker::VersionInfo v;
+  v.version = "26.1.5";
+  v.api_version = "1.45";
+  docker_.SetVersion(v);
+  resp = service_->Status(Ctx(), {});
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(rro(*resp), (std::vector<bool>{true, true, true}));
+
+  RuntimeOptions old_kernel = options_;
+  old_kernel.kernel_recursive_read_only = false;
+  RuntimeService service(&docker_, network_.get(), images_.get(),
+                         checkpoints_.get(), old_kernel);
+  resp = service.Status(Ctx(), {});
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(rro(*resp), (std::vector<bool>{false, false, false}));
 }
 
 TEST_F(StatusTest, VerboseAddsConfigAndDockerInfoAsJson) {

@@ -28,6 +28,8 @@ class RuntimeServiceTest : public ::testing::Test {
     network_ = std::make_unique<network::CniNetworkPlugin>(settings);
     options_.request_timeout = absl::Seconds(30);
     options_.root_directory = root_dir_.path();
+    // As on any kernel since 5.12; the engine's API version still decides.
+    options_.kernel_recursive_read_only = true;
     images_ = std::make_unique<ImageService>(&docker_, options_,
                                              image::RegistryCredentials());
     checkpoints_ = std::make_unique<store::CheckpointStore>(root_dir_.path());
