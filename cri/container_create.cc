@@ -1,6 +1,7 @@
 // CreateContainer: creates (does not start) the docker container
 // k8s_<container>_<pod>_<ns>_<uid>_<attempt> in the pod's namespaces, with
-// the Go shim's labels (type container, sandbox ID, log path), from an
+// the Go shim's labels (type container, sandbox ID, log path) and the
+// cgroup settings docker cannot express as labels of our own, from an
 // image already on the node (never pulled here: absent is NotFound).
 // Nothing is created when any check fails; docker's create is the only
 // side effect, so there is nothing to roll back after it.
@@ -10,6 +11,7 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "cri/container_view/container_view.h"
+#include "cri/convert/cgroup_files.h"
 #include "cri/convert/container_mounts.h"
 #include "cri/convert/container_resources.h"
 #include "cri/convert/container_security.h"
@@ -139,6 +141,8 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
   RETURN_IF_ERROR(
       ApplyContainerSecurityContext(linux.security_context(), sandbox.id, &c));
   ASSIGN_OR_RETURN(c.resources, ToDockerResources(linux.resources()));
+  // For StartContainer to write into the cgroup docker makes then.
+  SetCgroupFileLabels(ToCgroupFileSettings(linux.resources()), &c.labels);
   c.oom_score_adj = static_cast<int>(linux.resources().oom_score_adj());
   c.cgroup_parent = DockerCgroupParent(sandbox_config.linux().cgroup_parent(),
                                        engine.cgroup_driver);

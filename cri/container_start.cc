@@ -1,5 +1,7 @@
-// StartContainer: starts the created container and begins copying its
-// output into the CRI log file. Already running is success.
+// StartContainer: starts the created container, writes the cgroup
+// settings docker cannot express into its cgroup (a refused one stops it
+// again and fails the call) and begins copying its output into the CRI
+// log file. Already running is success.
 #include <set>
 #include <string>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "cri/convert/cgroup_files.h"
 #include "cri/convert/naming.h"
 #include "cri/logs/container_log_manager.h"
 #include "cri/runtime_service.h"
@@ -21,6 +24,27 @@ absl::StatusOr<v1::StartContainerResponse> RuntimeService::StartContainer(
   absl::Cleanup tell_view = [&] { ContainerChanged(c.id); };
   if (absl::Status s = docker_->StartContainer(c.id, DockerDeadline(ctx));
       !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("starting container ", c.name,
+                                               ": ", s.message()));
+  }
+  // Before the call returns, so kubelet never sees the container running
+  // without them (the process has started, though: the kernel cannot set
+  // a cgroup file before docker has made the cgroup). A setting the kernel
+  // refuses fails the start and the container is stopped, as runc refuses
+  // such a container under containerd: running it without, say, its
+  // memory.high or memory.oom.group would be a silent change of what the
+  // pod asked for, while a failed start shows in the pod's events with
+  // the kernel's reason and kubelet retries with back-off.
+  if (absl::Status s =
+          WriteCgroupFiles(ctx, c.id, CgroupFileSettingsFromLabels(c.labels));
+      !s.ok()) {
+    if (absl::Status stop = docker_->StopContainer(c.id, absl::ZeroDuration(),
+                                                   DockerDeadline(ctx));
+        !stop.ok()) {
+      LOG(WARNING) << "container " << c.id
+                   << ": stopping it after its cgroup settings failed: "
+                   << stop;
+    }
     return absl::Status(s.code(), absl::StrCat("starting container ", c.name,
                                                ": ", s.message()));
   }

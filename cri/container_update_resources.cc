@@ -1,11 +1,14 @@
 // UpdateContainerResources applies CPU and memory limits to a container
-// live (POST /containers/{id}/update). What Docker Engine cannot express
-// (hugepage limits, most cgroup v2 "unified" keys) is logged and left
-// alone, as at creation: kubelet sends them with every resize, so
-// refusing would make every resize of such a pod fail.
+// live (POST /containers/{id}/update), then writes what Docker Engine
+// cannot express (hugepage limits, cgroup v2 "unified" keys) into the
+// cgroup of a running container, as StartContainer does; a write the
+// kernel refuses fails the call (docker's part stays applied; kubelet
+// retries the resize). Those settings live in the cgroup only: the labels
+// CreateContainer wrote keep the creation's values.
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "cri/convert/cgroup_files.h"
 #include "cri/convert/container_resources.h"
 #include "cri/runtime_service.h"
 
@@ -20,13 +23,17 @@ RuntimeService::UpdateContainerResources(
   ASSIGN_OR_RETURN(docker::Resources resources,
                    ToDockerResources(req.linux(), true, &ignored));
   if (!ignored.empty()) {
-    LOG(INFO) << "container " << c.id << ": docker cannot apply "
-              << absl::StrJoin(ignored, ", ");
+    LOG(INFO) << "container " << c.id
+              << ": not applied: " << absl::StrJoin(ignored, ", ");
   }
   absl::Status updated =
       docker_->UpdateContainerResources(c.id, resources, DockerDeadline(ctx));
   ContainerChanged(c.id);
   RETURN_IF_ERROR(updated);
+  if (c.state.running) {
+    RETURN_IF_ERROR(
+        WriteCgroupFiles(ctx, c.id, ToCgroupFileSettings(req.linux())));
+  }
   LOG(INFO) << "updated resources of container " << c.id;
   return v1::UpdateContainerResourcesResponse();
 }

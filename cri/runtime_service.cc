@@ -15,6 +15,7 @@
 #include "cri/convert/naming.h"
 #include "cri/docker_streaming/exec_reaper.h"
 #include "cri/list_item_cache.h"
+#include "cri/stats/cgroup_writer.h"
 
 namespace cri_dockerd {
 namespace {
@@ -42,6 +43,8 @@ RuntimeService::RuntimeService(docker::DockerClient* docker,
       logs_(logs),
       stats_(
           std::make_unique<stats::Collector>(docker, std::move(stats_options))),
+      cgroup_writer_(
+          std::make_unique<stats::CgroupWriter>(stats_->proc_root())),
       late_execs_(std::make_unique<LateExecReaper>(docker)),
       view_(std::make_unique<container_view::ContainerView>(docker)),
       container_items_(std::make_unique<ListItemCache<v1::Container>>()),

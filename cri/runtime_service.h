@@ -34,12 +34,16 @@ class ListItemCache;
 template <typename Message>
 using ListItemPtr = std::shared_ptr<const ListItem<Message>>;
 
+struct CgroupFileSettings;
 namespace container_view {
 class ContainerView;
 }  // namespace container_view
 namespace logs {
 class ContainerLogManager;
 }  // namespace logs
+namespace stats {
+class CgroupWriter;
+}  // namespace stats
 namespace streaming {
 class StreamingServer;
 }  // namespace streaming
@@ -247,6 +251,13 @@ class RuntimeService {
       const CallContext& ctx, const v1::ContainerFilter& filter);
   absl::StatusOr<std::vector<ListItemPtr<v1::Container>>> ListContainerItems(
       const CallContext& ctx, const v1::ContainerFilter& filter);
+  // Writes `settings` (what docker cannot express) into the cgroup of
+  // container `id`, which docker has just started or updated, through a
+  // fresh inspect for its process (container_cgroup_files.cc). OK when
+  // there is nothing to write or the container no longer runs; else
+  // CgroupWriter::Write's errors, or the inspect's.
+  absl::Status WriteCgroupFiles(const CallContext& ctx, const std::string& id,
+                                const CgroupFileSettings& settings);
   // Starts copying a started container's output into its CRI log file.
   void StartLogCopy(const docker::ContainerInspect& c);
   // Tears the pod's network down, stops its containers and then the
@@ -294,6 +305,8 @@ class RuntimeService {
   logs::ContainerLogManager* const logs_;
   // Caches of the stats verbs (thread-safe itself).
   const std::unique_ptr<stats::Collector> stats_;
+  // Writes the cgroup files docker cannot (thread-safe itself).
+  const std::unique_ptr<stats::CgroupWriter> cgroup_writer_;
   // Kills timed-out execs that docker starts late (thread-safe itself).
   const std::unique_ptr<LateExecReaper> late_execs_;
   // The shim's containers as docker last reported them (thread-safe

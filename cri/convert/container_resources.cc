@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "cri/convert/cgroup_files.h"
 
 namespace cri_dockerd {
 namespace {
@@ -76,10 +77,6 @@ absl::Status ApplyHugepages(const v1::LinuxContainerResources& r,
              .second) {
       return absl::InvalidArgumentError(absl::StrCat(
           field, ".page_size \"", h.page_size(), "\" is repeated"));
-    }
-    // Kubelet sends every supported size, 0 when not requested.
-    if (h.limit() != 0) {
-      Ignore(absl::StrCat("hugepage_limits[", h.page_size(), "]"), ignored);
     }
   }
   return absl::OkStatus();
@@ -174,9 +171,16 @@ absl::StatusOr<docker::Resources> ToDockerResources(
   RETURN_IF_ERROR(ApplyHugepages(r, &out, ignored));
   // Sorted, so reports are stable (protobuf maps have no order).
   std::vector<std::string> keys;
-  for (const auto& entry : r.unified()) {
-    if (entry.first != kSwapMax) {
-      keys.push_back(absl::StrCat("unified[", entry.first, "]"));
+  for (const auto& [key, value] : r.unified()) {
+    RETURN_IF_ERROR(ValidateUnifiedKey(key));
+    if (value.find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(kField, ".unified[", key, "] holds a NUL byte"));
+    }
+    // The keys docker sets come from the CRI fields; the others are
+    // written into the cgroup by the shim (cgroup_files.h).
+    if (key != kSwapMax && DockerSetsUnifiedKey(key)) {
+      keys.push_back(absl::StrCat("unified[", key, "]"));
     }
   }
   std::sort(keys.begin(), keys.end());

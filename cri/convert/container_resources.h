@@ -26,18 +26,21 @@ namespace v1 = ::runtime::v1;
 //
 // Not in the result: oom_score_adj (validated to [-1000, 1000] here; the
 // caller copies it to HostConfig.OomScoreAdj). hugepage_limits are kept in
-// Resources, though docker's API has no field for them. `unified` keys
-// other than memory.swap.max have no docker equivalent and are dropped
-// (refusing them would break pods kubelet configures that way).
+// Resources, though docker's API has no field for them; they and the
+// `unified` keys docker does not set are the shim's to write into the
+// container's cgroup (cgroup_files.h). Unified keys docker sets from the
+// CRI fields (memory.max, cpu.max, ...; DockerSetsUnifiedKey) other than
+// memory.swap.max are not applied: the CRI fields are.
 //
 // When `ignored` is given, it receives one entry per requested setting
-// that docker will not apply ("unified[memory.high]",
-// "hugepage_limits[2MB]", "memory_swap_limit_in_bytes"), for the caller to
-// report; each is also logged at DEBUG.
+// that will not be applied ("unified[memory.max]",
+// "memory_swap_limit_in_bytes"), for the caller to report; each is also
+// logged at DEBUG.
 //
 // Errors: InvalidArgument naming the field ("resources.<field>") for
-// negative values, malformed cpusets, out-of-range values and a swap limit
-// below the memory limit or without one.
+// negative values, malformed cpusets, out-of-range values, a swap limit
+// below the memory limit or without one, a unified key ValidateUnifiedKey
+// refuses and a unified value holding a NUL byte.
 absl::StatusOr<docker::Resources> ToDockerResources(
     const v1::LinuxContainerResources& r, bool swap_supported = true,
     std::vector<std::string>* ignored = nullptr);

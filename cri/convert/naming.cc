@@ -65,7 +65,9 @@ ExtractLabels(const std::map<std::string, std::string>& docker_labels) {
       type != docker_labels.end() && type->second == kContainerTypeSandbox;
   for (const auto& [key, value] : docker_labels) {
     if (key == kContainerTypeLabel || key == kLogPathLabel ||
-        key == kSandboxIdLabel || (sandbox && key == kContainerNameLabel)) {
+        key == kSandboxIdLabel || (sandbox && key == kContainerNameLabel) ||
+        absl::StartsWith(key, kUnifiedLabelPrefix) ||
+        absl::StartsWith(key, kHugetlbLabelPrefix)) {
       continue;  // the shim's own bookkeeping
     }
     absl::string_view k = key;

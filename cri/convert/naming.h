@@ -27,6 +27,11 @@ inline constexpr char kPodNameLabel[] = "io.kubernetes.pod.name";
 inline constexpr char kPodNamespaceLabel[] = "io.kubernetes.pod.namespace";
 inline constexpr char kPodUidLabel[] = "io.kubernetes.pod.uid";
 inline constexpr char kAnnotationPrefix[] = "annotation.";
+// The shim's own (not the Go shim's): the cgroup settings of a container
+// that docker cannot express, "<prefix><key>" = value, from
+// CreateContainer to StartContainer (cgroup_files.h).
+inline constexpr char kUnifiedLabelPrefix[] = "io.kubernetes.docker.unified.";
+inline constexpr char kHugetlbLabelPrefix[] = "io.kubernetes.docker.hugetlb.";
 // The infra container's name in io.kubernetes.container.name.
 inline constexpr char kSandboxContainerName[] = "POD";
 

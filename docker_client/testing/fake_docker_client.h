@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -240,6 +241,10 @@ class FakeDockerClient : public DockerClient {
   void SetContainerState(const std::string& id, ContainerState state);
   // The exit code StopContainer gives (137 for a SIGKILLed container).
   void SetStopExitCode(int exit_code);
+  // Called (unlocked) after each StartContainer that started a container,
+  // before it returns, with the container's ID and fake pid: where a test
+  // puts the process into a cgroup, as runc does before docker answers.
+  void SetOnStart(std::function<void(const std::string& id, int pid)> hook);
 
   // Adds output to a container's log (ID, name or prefix; an unknown one
   // is stored under `id` as given), as its logging driver would.
@@ -407,6 +412,9 @@ class FakeDockerClient : public DockerClient {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool ImageUsedByContainerLocked(const std::string& image_id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // StartContainer's work on a stopped or created container.
+  absl::Status StartContainerLocked(FakeContainer& c)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   ContainerInspect InspectLocked(const FakeContainer& c) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Logs a container event for `c` (see StreamEvents).
@@ -421,6 +429,7 @@ class FakeDockerClient : public DockerClient {
   void LogEventLocked(Event event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
+  std::function<void(const std::string&, int)> on_start_ ABSL_GUARDED_BY(mu_);
   VersionInfo version_ ABSL_GUARDED_BY(mu_);
   SystemInfo info_ ABSL_GUARDED_BY(mu_);
   std::optional<EngineCapabilities> capabilities_ ABSL_GUARDED_BY(mu_);

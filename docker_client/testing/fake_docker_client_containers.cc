@@ -207,10 +207,29 @@ std::optional<Resources> FakeDockerClient::UpdatedResources(
 absl::Status FakeDockerClient::StartContainer(const std::string& ref,
                                               absl::Time deadline) {
   if (absl::Status s = Enter("StartContainer", deadline); !s.ok()) return s;
+  std::function<void(const std::string&, int)> on_start;
+  std::string id;
+  int pid = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(id, ResolveContainerLocked(ref));
+    if (containers_.at(id).state.running) return absl::OkStatus();
+    RETURN_IF_ERROR(StartContainerLocked(containers_.at(id)));
+    pid = containers_.at(id).state.pid;
+    on_start = on_start_;
+  }
+  // Unlocked: the hook may call back into this client.
+  if (on_start) on_start(id, pid);
+  return absl::OkStatus();
+}
+
+void FakeDockerClient::SetOnStart(
+    std::function<void(const std::string& id, int pid)> hook) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(const std::string id, ResolveContainerLocked(ref));
-  FakeContainer& c = containers_.at(id);
-  if (c.state.running) return absl::OkStatus();
+  on_start_ = std::move(hook);
+}
+
+absl::Status FakeDockerClient::StartContainerLocked(FakeContainer& c) {
   // Docker writes the network files when it first starts the container
   // (one sharing another's network namespace gets the other's).
   if (c.resolv_conf_path.empty()) {

@@ -1,8 +1,8 @@
 // Test helper: a fake procfs + cgroupfs in a temp dir, laid out like a
 // cgroup v1 host (one hierarchy per controller, cpu and cpuacct
 // co-mounted, plus an empty unified hierarchy as on hybrid systems) or a
-// cgroup v2 host, for the stats readers and verbs (CollectorOptions's
-// proc_root = proc_root()).
+// cgroup v2 host, for the stats readers and verbs and the cgroup writer
+// (CollectorOptions's proc_root = proc_root()).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +38,8 @@ class FakeCgroupTree {
         "31 22 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n";
     if (mode == Mode::kV1) {
       int id = 40;
-      for (const char* h : {"cpu,cpuacct", "memory", "pids", "name=systemd"}) {
+      for (const char* h :
+           {"cpu,cpuacct", "memory", "pids", "name=systemd", "hugetlb"}) {
         const std::string dir = Hierarchy(h);
         absl::StrAppend(&mountinfo, id, " 31 0:", id, " / ", Escape(dir),
                         " rw,nosuid - cgroup cgroup rw,", h, "\n");
@@ -67,9 +68,9 @@ class FakeCgroupTree {
   void AddProcess(int pid, const std::string& path) {
     std::string text;
     if (mode_ == Mode::kV1) {
-      text = absl::StrCat("4:name=systemd:", path, "\n3:pids:", path,
-                          "\n2:memory:", path, "\n1:cpu,cpuacct:", path,
-                          "\n0::", path, "\n");
+      text = absl::StrCat("5:hugetlb:", path, "\n4:name=systemd:", path,
+                          "\n3:pids:", path, "\n2:memory:", path,
+                          "\n1:cpu,cpuacct:", path, "\n0::", path, "\n");
     } else {
       text = absl::StrCat("0::", path, "\n");
     }

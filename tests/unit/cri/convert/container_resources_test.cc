@@ -120,7 +120,7 @@ TEST(ContainerResourcesTest, Swap) {
   }
 }
 
-TEST(ContainerResourcesTest, HugepagesAreKeptAndReportedWhenRequested) {
+TEST(ContainerResourcesTest, HugepagesAreKeptForTheCgroupWriter) {
   v1::LinuxContainerResources r;
   v1::HugepageLimit* small = r.add_hugepage_limits();
   small->set_page_size("2MB");
@@ -133,21 +133,26 @@ TEST(ContainerResourcesTest, HugepagesAreKeptAndReportedWhenRequested) {
   ASSERT_TRUE(res.ok()) << res.status();
   EXPECT_THAT(res->hugepage_limits,
               ElementsAre(Pair("1GB", int64_t{1} << 30), Pair("2MB", 0)));
-  EXPECT_THAT(ignored, ElementsAre("hugepage_limits[1GB]"));
+  // Not reported: the shim writes them into the cgroup itself.
+  EXPECT_THAT(ignored, IsEmpty());
 }
 
-TEST(ContainerResourcesTest, UnifiedKeysAreIgnoredAndReportedSorted) {
+TEST(ContainerResourcesTest, UnifiedKeysDockerSetsAreIgnoredAndReportedSorted) {
   v1::LinuxContainerResources r;
   r.set_memory_limit_in_bytes(64 * kMiB);
   (*r.mutable_unified())["memory.oom.group"] = "1";
   (*r.mutable_unified())["memory.high"] = "50000000";
   (*r.mutable_unified())["memory.swap.max"] = "0";
+  (*r.mutable_unified())["memory.max"] = "1";
+  (*r.mutable_unified())["cpu.weight"] = "5";
   std::vector<std::string> ignored;
   auto res = ToDockerResources(r, true, &ignored);
   ASSERT_TRUE(res.ok()) << res.status();
+  EXPECT_EQ(res->memory, 64 * kMiB);
   EXPECT_EQ(res->memory_swap, 64 * kMiB);
+  // memory.oom.group and memory.high go to the cgroup writer.
   EXPECT_THAT(ignored,
-              ElementsAre("unified[memory.high]", "unified[memory.oom.group]"));
+              ElementsAre("unified[cpu.weight]", "unified[memory.max]"));
   // The report is optional.
   EXPECT_TRUE(ToDockerResources(r, true, nullptr).ok());
 }
@@ -176,6 +181,11 @@ struct BadCase {
 
 TEST(ContainerResourcesTest, BadInputsNameTheField) {
   const int64_t m = 100 * kMiB;
+  auto unified = [](std::string key) {
+    return [key](v1::LinuxContainerResources* r) {
+      (*r->mutable_unified())[key] = "1";
+    };
+  };
   auto hugepage = [](std::string size, uint64_t limit) {
     return [size, limit](v1::LinuxContainerResources* r) {
       v1::HugepageLimit* h = r->add_hugepage_limits();
@@ -239,6 +249,25 @@ TEST(ContainerResourcesTest, BadInputsNameTheField) {
       {"swap.max empty", swap_max(""), "resources.unified[memory.swap.max]"},
       {"swap.max overflow", swap_max("9223372036854775807"),
        "resources.unified[memory.swap.max]"},
+      {"unified key with slash", unified("../memory.high"),
+       "resources.unified[../memory.high]"},
+      {"unified key in a subdirectory", unified("sub/memory.high"),
+       "resources.unified[sub/memory.high]"},
+      {"unified key dot dot", unified("memory..high"),
+       "resources.unified[memory..high]"},
+      {"unified key without controller", unified(".high"),
+       "resources.unified[.high]"},
+      {"unified key without name", unified("memory"),
+       "resources.unified[memory]"},
+      {"unified key with NUL", unified(std::string("memory.high\0x", 13)),
+       "resources.unified[memory.high\\x00x]"},
+      {"unified core file", unified("cgroup.procs"),
+       "resources.unified[cgroup.procs]"},
+      {"unified value with NUL",
+       [](auto* r) {
+         (*r->mutable_unified())["memory.high"] = std::string("1\0", 2);
+       },
+       "resources.unified[memory.high]"},
       {"hugepage size empty", hugepage("", 0),
        "resources.hugepage_limits[0].page_size"},
       {"hugepage size space", hugepage("2 MB", 0),
