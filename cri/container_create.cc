@@ -16,6 +16,7 @@
 #include "cri/convert/container_resources.h"
 #include "cri/convert/container_security.h"
 #include "cri/convert/naming.h"
+#include "cri/convert/stop_signal.h"
 #include "cri/runtime_service.h"
 
 namespace cri_dockerd {
@@ -133,9 +134,7 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
   c.disable_healthcheck = true;
   c.runtime =
       sandbox.container->runtime == "runc" ? "" : sandbox.container->runtime;
-  if (config.stop_signal() != v1::RUNTIME_DEFAULT) {
-    c.stop_signal = v1::Signal_Name(config.stop_signal());
-  }
+  ASSIGN_OR_RETURN(c.stop_signal, DockerStopSignal(config.stop_signal()));
 
   const v1::LinuxContainerConfig& linux = config.linux();
   RETURN_IF_ERROR(

@@ -1,8 +1,10 @@
 // ContainerStatus: CREATED / RUNNING / EXITED with times in ns, exit code
 // and reason (Completed, Error, OOMKilled, ContainerCannotRun), the image
 // by name and ID, mounts, log path, labels and annotations, and the
-// identity of the running process (read from /proc, no docker exec).
-// Read-only.
+// identity of the running process (read from /proc, no docker exec), the
+// resources in force (docker's HostConfig, so what UpdateContainerResources
+// changed) and the stop signal (the container's, else its image's, else
+// SIGTERM, docker's default, as KEP-4960 asks). Read-only.
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -14,6 +16,8 @@
 #include "common/status_macros.h"
 #include "cri/container_view/container_view.h"
 #include "cri/convert/naming.h"
+#include "cri/convert/reported_resources.h"
+#include "cri/convert/stop_signal.h"
 #include "cri/logs/container_log_manager.h"
 #include "cri/runtime_service.h"
 
@@ -131,6 +135,11 @@ absl::StatusOr<v1::ContainerStatusResponse> RuntimeService::ContainerStatus(
       st->set_image_ref((*image)->repo_digests[0]);
     }
   }
+  // docker's Config.StopSignal already holds the image's STOPSIGNAL when
+  // the container was created without one.
+  st->set_stop_signal(c.stop_signal.empty() ? DefaultStopSignal()
+                                            : CriStopSignal(c.stop_signal));
+  *st->mutable_resources() = ReportedResources(c);
   for (const docker::MountPoint& m : c.mounts) {
     v1::Mount* mount = st->add_mounts();
     mount->set_host_path(m.source);

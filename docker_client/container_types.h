@@ -147,6 +147,7 @@ struct ContainerInspect {
   std::map<std::string, std::string> labels;
   std::vector<std::string> env;
   bool tty = false;
+  std::string stop_signal;  // as given at create, or the image's; "" if none
   // HostConfig
   std::string network_mode;
   std::string ipc_mode;
@@ -156,6 +157,11 @@ struct ContainerInspect {
   std::string cgroup_parent;
   bool privileged = false;
   std::vector<PortBinding> port_bindings;
+  // The limits in force: as created, then as UpdateContainerResources
+  // changed them. memory_swap is -1 for unlimited swap; hugepage_limits
+  // stays empty (docker has no such field).
+  Resources resources;
+  int oom_score_adj = 0;
   // NetworkSettings
   std::map<std::string, EndpointSettings> networks;
   std::string sandbox_key;  // netns path docker made, if any

@@ -77,6 +77,19 @@ void DecodeHostConfig(const json& h, ContainerInspect& c) {
   c.cgroup_parent = GetString(h, "CgroupParent");
   c.privileged = GetBool(h, "Privileged");
   c.port_bindings = DecodePortBindings(h);
+  Resources& r = c.resources;
+  r.cpu_shares = GetInt(h, "CpuShares");
+  r.cpu_period = GetInt(h, "CpuPeriod");
+  r.cpu_quota = GetInt(h, "CpuQuota");
+  r.cpuset_cpus = GetString(h, "CpusetCpus");
+  r.cpuset_mems = GetString(h, "CpusetMems");
+  r.memory = GetInt(h, "Memory");
+  r.memory_swap = GetInt(h, "MemorySwap");
+  // null or 0: no limit (docker reports either, by version).
+  if (const int64_t pids = GetInt(h, "PidsLimit"); pids != 0) {
+    r.pids_limit = pids;
+  }
+  c.oom_score_adj = static_cast<int>(GetInt(h, "OomScoreAdj"));
 }
 
 void DecodeNetworkSettings(const json& n, ContainerInspect& c) {
@@ -146,6 +159,7 @@ absl::StatusOr<ContainerInspect> DecodeContainerInspect(
     c.labels = GetStringMap(*config, "Labels");
     c.env = GetStringArray(*config, "Env");
     c.tty = GetBool(*config, "Tty");
+    c.stop_signal = GetString(*config, "StopSignal");
   }
   if (const json* host = ObjectField(d, "HostConfig")) {
     DecodeHostConfig(*host, c);

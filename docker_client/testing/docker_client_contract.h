@@ -426,6 +426,42 @@ TYPED_TEST_P(DockerClientContract, UpdateOfAnUnknownContainerIsNotFound) {
   EXPECT_TRUE(absl::IsNotFound(s)) << s;
 }
 
+TYPED_TEST_P(DockerClientContract, InspectReportsTheLimitsUpdateChanged) {
+  ContainerCreateConfig config = this->Config();
+  config.resources.cpu_period = 100000;
+  config.resources.cpu_quota = 50000;
+  config.resources.cpu_shares = 512;
+  config.resources.memory = 64 << 20;
+  config.resources.memory_swap = 64 << 20;
+  config.oom_score_adj = 100;
+  config.stop_signal = "SIGRTMIN+1";
+  const std::string id = this->Run(config);
+  ASSERT_FALSE(id.empty());
+  absl::StatusOr<ContainerInspect> c =
+      this->docker().InspectContainer(id, this->Soon());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->resources.cpu_quota, 50000);
+  EXPECT_EQ(c->resources.memory, 64 << 20);
+  EXPECT_EQ(c->resources.memory_swap, 64 << 20);
+  EXPECT_EQ(c->oom_score_adj, 100);
+  EXPECT_EQ(c->stop_signal, "SIGRTMIN+1");
+  // Docker's update changes only what is set (non-zero).
+  Resources update;
+  update.cpu_quota = 80000;
+  update.memory = 128 << 20;
+  update.memory_swap = 128 << 20;
+  absl::Status s =
+      this->docker().UpdateContainerResources(id, update, this->Soon());
+  ASSERT_TRUE(s.ok()) << s;
+  c = this->docker().InspectContainer(id, this->Soon());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->resources.cpu_quota, 80000);
+  EXPECT_EQ(c->resources.cpu_period, 100000);
+  EXPECT_EQ(c->resources.cpu_shares, 512);
+  EXPECT_EQ(c->resources.memory, 128 << 20);
+  EXPECT_EQ(c->resources.memory_swap, 128 << 20);
+}
+
 // Execs.
 
 TYPED_TEST_P(DockerClientContract, ExecOutputAndExitCode) {
@@ -654,8 +690,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     RemoveOfARunningContainerNeedsForce, RemoveOfAGoneContainerIsNotFound,
     ListShowsRunningOnesUnlessAll, ListFiltersByLabel,
     ListWithAnUnknownFilterIsInvalidArgument,
-    UpdateOfAnUnknownContainerIsNotFound, ExecOutputAndExitCode,
-    ExecOfAMissingBinaryIsExitCode126, CreateExecErrors,
+    UpdateOfAnUnknownContainerIsNotFound, InspectReportsTheLimitsUpdateChanged,
+    ExecOutputAndExitCode, ExecOfAMissingBinaryIsExitCode126, CreateExecErrors,
     UnknownExecsAreNotFound, AnExecStartedTwiceSaysSoInBand,
     ImagesAreFoundByTagIdAndShortId, UnknownImagesAreNotFound,
     PullOfAnUnknownImageOrTagIsNotFound, ListImagesByReference,

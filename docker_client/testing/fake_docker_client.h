@@ -94,9 +94,13 @@ class FakeDockerClient : public DockerClient {
   //    labels, env, hostname (default: ID prefix; host network: the node
   //    name), tty, modes (network "" -> "default", ipc "" -> "private",
   //    "container:<name>" -> "container:<id>"), runtime ("" -> Info()'s
-  //    default runtime), cgroup_parent, privileged, port_bindings, mounts;
-  //    image = the image ID; resolv_conf/hostname/hosts/log paths under
-  //    the state dir.
+  //    default runtime), cgroup_parent, privileged, port_bindings, mounts,
+  //    oom_score_adj, stop_signal (the config's, else the image's);
+  //    resources as created (a memory limit without a swap limit gets
+  //    swap = 2 x memory, as docker gives it), then changed by each
+  //    UpdateContainerResources the way docker's update does (its non-zero
+  //    and non-empty fields replace the ones in force); image = the image
+  //    ID; resolv_conf/hostname/hosts/log paths under the state dir.
   //  - ListContainers: newest first; without `all` only running ones.
   //    Filters as docker takes them: "label" ("k" or "k=v"; all must
   //    match), "id" (prefix), "name" (substring; docker: regexp),
@@ -104,7 +108,8 @@ class FakeDockerClient : public DockerClient {
   //    keys or unknown statuses: InvalidArgument ("Invalid filter ...").
   absl::StatusOr<std::string> CreateContainer(
       const ContainerCreateConfig& config, absl::Time deadline) override;
-  // Records the resources; UpdatedResources() returns the last ones.
+  // Records the resources (UpdatedResources() returns the last ones) and
+  // applies them as docker does (see InspectContainer).
   absl::Status UpdateContainerResources(const std::string& id,
                                         const Resources& resources,
                                         absl::Time deadline) override;
@@ -398,6 +403,8 @@ class FakeDockerClient : public DockerClient {
     std::string ipc_mode;
     std::string pid_mode;
     std::optional<Resources> updated;  // the last UpdateContainerResources
+    Resources resources;               // in force: created, then updated
+    std::string stop_signal;           // the config's, else the image's
     std::string dir;                   // per-container files
     bool ever_started = false;  // docker names its files at the first start
     std::string resolv_conf_path;

@@ -159,6 +159,12 @@ absl::StatusOr<std::string> FakeDockerClient::CreateContainer(
   const ImageInspect& image = images_.at(c.image_id);
   c.labels = image.labels;
   for (const auto& [k, v] : config.labels) c.labels[k] = v;
+  c.stop_signal =
+      config.stop_signal.empty() ? image.stop_signal : config.stop_signal;
+  c.resources = config.resources;
+  if (c.resources.memory > 0 && c.resources.memory_swap == 0) {
+    c.resources.memory_swap = 2 * c.resources.memory;
+  }
   c.env = config.env;
   for (const std::string& kv : image.env) {
     if (std::none_of(c.env.begin(), c.env.end(), [&](const std::string& e) {
@@ -191,8 +197,21 @@ absl::Status FakeDockerClient::UpdateContainerResources(
   }
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(const std::string id, ResolveContainerLocked(ref));
-  containers_[id].updated = resources;
-  LogContainerEventLocked(containers_[id], "update");
+  FakeContainer& c = containers_[id];
+  c.updated = resources;
+  // Docker's update: what is zero or empty stays as it was.
+  Resources& r = c.resources;
+  for (auto [field, value] : {std::pair{&r.cpu_shares, resources.cpu_shares},
+                              {&r.cpu_period, resources.cpu_period},
+                              {&r.cpu_quota, resources.cpu_quota},
+                              {&r.memory, resources.memory},
+                              {&r.memory_swap, resources.memory_swap}}) {
+    if (value != 0) *field = value;
+  }
+  if (!resources.cpuset_cpus.empty()) r.cpuset_cpus = resources.cpuset_cpus;
+  if (!resources.cpuset_mems.empty()) r.cpuset_mems = resources.cpuset_mems;
+  if (resources.pids_limit.has_value()) r.pids_limit = resources.pids_limit;
+  LogContainerEventLocked(c, "update");
   return absl::OkStatus();
 }
 

@@ -69,6 +69,10 @@ ContainerInspect FakeDockerClient::InspectLocked(const FakeContainer& c) const {
   out.cgroup_parent = config.cgroup_parent;
   out.privileged = config.privileged;
   out.port_bindings = config.port_bindings;
+  out.stop_signal = c.stop_signal;
+  out.resources = c.resources;
+  out.resources.hugepage_limits.clear();  // docker keeps none
+  out.oom_score_adj = config.oom_score_adj;
   if (!absl::StartsWith(c.network_mode, "container:")) {
     const std::string network =
         c.network_mode == "default" ? "bridge" : c.network_mode;

@@ -1,6 +1,7 @@
 // CurlDockerClient's calls on existing containers (start, stop, remove,
 // inspect, list) against the fake Docker server, with dockerd 20.10's
 // replies from tests/testdata/docker/.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -171,6 +172,14 @@ TEST_F(ContainerOpsTest, InspectRunningGolden) {
   EXPECT_EQ(c->mounts[0].destination, "/data2");
   EXPECT_FALSE(c->mounts[0].rw);
   EXPECT_EQ(c->mounts[0].propagation, "rprivate");
+  EXPECT_EQ(c->stop_signal, "SIGTERM");
+  EXPECT_EQ(c->resources.cpu_shares, 512);
+  EXPECT_EQ(c->resources.cpu_period, 100000);
+  EXPECT_EQ(c->resources.cpu_quota, 50000);
+  EXPECT_EQ(c->resources.memory, 64 << 20);
+  EXPECT_EQ(c->resources.memory_swap, 128 << 20);
+  EXPECT_EQ(c->resources.pids_limit, 100);
+  EXPECT_EQ(c->oom_score_adj, 100);
   EXPECT_EQ(c->raw_json, body);
 }
 
@@ -190,6 +199,9 @@ TEST_F(ContainerOpsTest, InspectExitedAndHostNetworkGoldens) {
   EXPECT_EQ(c->state.pid, 0);
   EXPECT_EQ(c->state.finished_at, "2026-11-22T01:01:54.973749156Z");
   EXPECT_THAT(c->port_bindings, IsEmpty());  // null once exited
+  EXPECT_EQ(c->stop_signal, "");             // Config.StopSignal left out
+  EXPECT_EQ(c->resources.memory, 0);
+  EXPECT_EQ(c->resources.pids_limit, std::nullopt);  // null
   EXPECT_EQ(c->networks["bridge"].ip_address, "");
 
   c = client_->InspectContainer("hostnet", In(absl::Seconds(5)));

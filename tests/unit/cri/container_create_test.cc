@@ -1,5 +1,6 @@
 // CreateContainer against the fake docker client: the docker config it
 // builds from the CRI's, and the bad input it refuses.
+#include "absl/strings/str_cat.h"
 #include "tests/unit/cri/container_fixture.h"
 
 namespace cri_dockerd {
@@ -36,6 +37,27 @@ TEST_F(ContainerTest, CreateTranslatesTheConfig) {
   EXPECT_EQ(c->log_driver, "json-file");
   EXPECT_EQ(c->log_options, (std::map<std::string, std::string>{
                                 {"max-file", "2"}, {"max-size", "10m"}}));
+}
+
+TEST_F(ContainerTest, StopSignalsInDockersSpelling) {
+  // By name: <signal.h> makes macros of most of the enum's names.
+  const struct {
+    const char* cri;
+    const char* docker;
+  } cases[] = {{"RUNTIME_DEFAULT", ""},
+               {"SIGQUIT", "SIGQUIT"},
+               {"SIGRTMINPLUS1", "SIGRTMIN+1"},
+               {"SIGRTMAXMINUS3", "SIGRTMAX-3"}};
+  int n = 0;
+  for (const auto& c : cases) {
+    v1::Signal cri = v1::RUNTIME_DEFAULT;
+    ASSERT_TRUE(v1::Signal_Parse(c.cri, &cri)) << c.cri;
+    v1::CreateContainerRequest req = Create(absl::StrCat("app", ++n));
+    req.mutable_config()->set_stop_signal(cri);
+    absl::StatusOr<std::string> id = CreateC(req);
+    ASSERT_TRUE(id.ok()) << id.status();
+    EXPECT_EQ(docker_.CreatedConfig(*id)->stop_signal, c.docker);
+  }
 }
 
 TEST_F(ContainerTest, NoCommandKeepsTheImageDefaults) {
@@ -76,6 +98,10 @@ TEST_F(ContainerTest, BadInputCreatesNothing) {
        absl::StatusCode::kInvalidArgument, "sandbox_config"},
       {[](auto* r) { r->mutable_config()->mutable_envs(0)->set_key("A=B"); },
        absl::StatusCode::kInvalidArgument, "config.envs"},
+      {[](auto* r) {
+         r->mutable_config()->set_stop_signal(static_cast<v1::Signal>(99));
+       },
+       absl::StatusCode::kInvalidArgument, "stop_signal"},
   };
   for (const auto& c : cases) {
     v1::CreateContainerRequest req = Create();

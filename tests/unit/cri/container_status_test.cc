@@ -1,5 +1,6 @@
 // ContainerStatus against the fake docker client, through a container's
-// lifecycle (start, stop, reopen, remove) and the ways it can end.
+// lifecycle (start, stop, reopen, remove) and the ways it can end; the
+// stop signal and the resources (after a resize) it reports.
 #include <limits>
 
 #include "tests/unit/cri/container_fixture.h"
@@ -109,6 +110,71 @@ TEST_F(ContainerTest, FinishedNeverBeforeStarted) {
   ASSERT_TRUE(st.ok());
   EXPECT_GT(st->started_at(), 0);
   EXPECT_EQ(st->finished_at(), st->started_at());
+}
+
+TEST_F(ContainerTest, ReportsTheStopSignal) {
+  v1::CreateContainerRequest req = Create("rt");
+  req.mutable_config()->set_stop_signal(v1::SIGRTMAXMINUS3);
+  absl::StatusOr<std::string> id = CreateC(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(v1::Signal_Name(StatusOf(*id)->stop_signal()), "SIGRTMAXMINUS3");
+
+  // None configured: the image's STOPSIGNAL, else docker's SIGTERM.
+  id = CreateC(Create("plain"));
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(v1::Signal_Name(StatusOf(*id)->stop_signal()), "SIGTERM");
+  docker::ImageInspect quits;
+  quits.id = "sha256:" + std::string(64, '5');
+  quits.repo_tags = {"localhost:5000/quits:1"};
+  quits.stop_signal = "SIGQUIT";
+  docker_.AddImage(quits);
+  req = Create("quits");
+  req.mutable_config()->mutable_image()->set_image("localhost:5000/quits:1");
+  id = CreateC(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(v1::Signal_Name(StatusOf(*id)->stop_signal()), "SIGQUIT");
+}
+
+TEST_F(ContainerTest, ReportsTheResourcesInForce) {
+  v1::CreateContainerRequest req = Create();
+  v1::LinuxContainerResources* r =
+      req.mutable_config()->mutable_linux()->mutable_resources();
+  r->set_cpu_period(100000);
+  r->set_cpu_quota(50000);
+  r->set_cpu_shares(512);
+  r->set_cpuset_cpus("0");
+  r->set_memory_limit_in_bytes(64 << 20);
+  absl::StatusOr<std::string> id = CreateC(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  absl::StatusOr<v1::ContainerStatus> st = StatusOf(*id);
+  ASSERT_TRUE(st.ok()) << st.status();
+  ASSERT_TRUE(st->resources().has_linux());
+  const v1::LinuxContainerResources& created = st->resources().linux();
+  EXPECT_EQ(created.cpu_period(), 100000);
+  EXPECT_EQ(created.cpu_quota(), 50000);
+  EXPECT_EQ(created.cpu_shares(), 512);
+  EXPECT_EQ(created.cpuset_cpus(), "0");
+  EXPECT_EQ(created.memory_limit_in_bytes(), 64 << 20);
+  EXPECT_EQ(created.memory_swap_limit_in_bytes(), 64 << 20) << "no swap";
+  EXPECT_EQ(created.oom_score_adj(), 500);
+
+  // A resize, read back at once: the status poll must not see the old
+  // limits from a cache.
+  v1::UpdateContainerResourcesRequest update;
+  update.set_container_id(*id);
+  update.mutable_linux()->set_cpu_period(100000);
+  update.mutable_linux()->set_cpu_quota(150000);
+  update.mutable_linux()->set_cpu_shares(1536);
+  update.mutable_linux()->set_memory_limit_in_bytes(128 << 20);
+  ASSERT_TRUE(service_->UpdateContainerResources(Ctx(), update).ok());
+  st = StatusOf(*id);
+  ASSERT_TRUE(st.ok()) << st.status();
+  const v1::LinuxContainerResources& resized = st->resources().linux();
+  EXPECT_EQ(resized.cpu_quota(), 150000);
+  EXPECT_EQ(resized.cpu_shares(), 1536);
+  EXPECT_EQ(resized.memory_limit_in_bytes(), 128 << 20);
+  EXPECT_EQ(resized.memory_swap_limit_in_bytes(), 128 << 20);
+  EXPECT_EQ(resized.cpuset_cpus(), "0") << "not part of the update: kept";
 }
 
 }  // namespace
