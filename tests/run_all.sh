@@ -2,9 +2,10 @@
 # run_all.sh: the whole test suite on a fresh Debian 12 machine, as root.
 # Installs build and lab packages, brings up the lab (dockerd, registries,
 # test images), checks formatting, builds with warnings as errors and runs
-# every tier: unit, component, integration, fault.
+# every tier: unit, component, integration (and docker26: the same tests on the
+# lab's second engine), fault.
 #   tests/run_all.sh            # everything
-#   CRID_TEST_LABELS=unit tests/run_all.sh   # one tier (unit|component|integration|fault)
+#   CRID_TEST_LABELS=unit tests/run_all.sh   # one tier (unit|component|integration|docker26|fault)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

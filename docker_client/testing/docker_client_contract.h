@@ -673,8 +673,16 @@ TYPED_TEST_P(DockerClientContract, ContainerEventsOfALifecycle) {
     }
     actions.push_back(e.action);
   }
-  EXPECT_THAT(actions, ::testing::ElementsAre("create", "start", "kill", "die",
-                                              "stop", "destroy"));
+  // "stop" is logged once the stop sees the exit and "die" once the exit
+  // is handled: Docker 20.10 orders them die, stop; Docker 26 either way.
+  EXPECT_THAT(actions,
+              ::testing::ElementsAre("create", "start", "kill", ::testing::_,
+                                     ::testing::_, "destroy"));
+  if (actions.size() == 6) {
+    EXPECT_THAT(
+        std::vector<std::string>(actions.begin() + 3, actions.begin() + 5),
+        ::testing::UnorderedElementsAre("die", "stop"));
+  }
   for (size_t i = 1; i < events.size(); ++i) {
     EXPECT_GE(events[i].time_nano, events[i - 1].time_nano);
   }

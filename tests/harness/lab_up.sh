@@ -7,6 +7,7 @@
 #     as registry.k8s.io and gcr.io (via /etc/hosts and a throwaway CA)
 #   - test images built offline from Debian's busybox and pushed to both registries;
 #     the local copies are removed again, so tests pull what they use
+#   - a second engine, Docker 26 with the containerd image store (docker26_up.sh)
 # Everything the lab owns lives under /tmp/crid-lab. LAB_VERBOSE=1 shows progress.
 set -euo pipefail
 
@@ -418,6 +419,15 @@ if ! auth_served; then
   auth_served || die "$private_ref pushed but not served"
 fi
 
+# --- the second engine: Docker 26 with the containerd image store ---------------
+# (the integration_docker26 tests run on it). CRID_LAB_DOCKER26=0 skips it.
+if [[ ${CRID_LAB_DOCKER26:-1} != 0 ]]; then
+  docker26=$("$here/docker26_up.sh")
+  docker26="; ${docker26#docker26 ready in *: }"
+else
+  docker26=""
+fi
+
 echo "crid-lab ready in $(elapsed)s: $engine on /var/run/docker.sock; registries" \
   "127.0.0.1:5000 (http), 127.0.0.1:443 (tls, as ${tls_hosts[*]}) and $auth_host" \
-  "(http + password); $built; $wrapper"
+  "(http + password); $built; $wrapper$docker26"

@@ -135,7 +135,7 @@ TEST_F(ContainerViewTest, ChangesMadeThroughDockerShowWithinOneSecond) {
         StartContainer(pod, Busybox(absl::StrCat("victim", ++n), "sleep 600"));
     ASSERT_FALSE(id.empty());
     ASSERT_TRUE(Shows(id, v1::CONTAINER_RUNNING));
-    ASSERT_TRUE(Docker(kDockerSocket, c.method,
+    ASSERT_TRUE(Docker(LabDockerSocket(), c.method,
                        absl::StrCat("/containers/", id, c.path)));
     EXPECT_TRUE(PollUntil([&] { return Shows(id, c.want); }, kSeenWithin))
         << "still " << v1::ContainerState_Name(Listed(id)) << " / "

@@ -13,7 +13,7 @@
 namespace cri_dockerd::testing_support {
 
 void CriTest::StartCri(std::vector<std::string> extra) {
-  ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
+  ASSERT_TRUE(PingDocker(LabDockerSocket())) << "needs the lab's dockerd";
   absl::StatusOr<CriDaemon> daemon =
       StartCriDaemon(dir_.path(), std::move(extra));
   ASSERT_TRUE(daemon.ok()) << daemon.status();

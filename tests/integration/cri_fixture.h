@@ -12,13 +12,13 @@
 #include "gtest/gtest.h"
 #include "tests/integration/cri_daemon.h"
 #include "tests/integration/daemon_process.h"
+#include "tests/integration/lab_engine.h"
 
 namespace cri_dockerd::testing_support {
 
 namespace v1 = ::runtime::v1;
 
 // Names from tests/harness/lab_env.sh.
-inline constexpr char kDockerSocket[] = "/var/run/docker.sock";
 inline constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 // How long docker and the shim may take to reach a state a test waits
 // for: generous, for a loaded machine.

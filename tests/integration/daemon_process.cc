@@ -9,8 +9,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tests/integration/lab_engine.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
@@ -113,6 +116,13 @@ std::unique_ptr<DaemonProcess> DaemonProcess::StartCriDockerd(
     const std::string& socket_path, std::vector<std::string> extra_flags) {
   std::vector<std::string> argv = {CRID_BINARY, "--container-runtime-endpoint",
                                    absl::StrCat("unix://", socket_path)};
+  // The engine under test, unless the test chose one (a private dockerd).
+  const bool own_engine = absl::c_any_of(extra_flags, [](const std::string& f) {
+    return absl::StartsWith(f, "--docker-endpoint");
+  });
+  if (!own_engine) {
+    argv.insert(argv.end(), {"--docker-endpoint", LabDockerEndpoint()});
+  }
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   return std::make_unique<DaemonProcess>(argv);
 }

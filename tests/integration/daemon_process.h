@@ -44,7 +44,9 @@ class DaemonProcess {
   // Kills the process if still running.
   ~DaemonProcess();
 
-  // Starts cri-dockerd serving `socket_path` with the given extra flags.
+  // Starts cri-dockerd serving `socket_path` with the given extra flags;
+  // on the lab's engine (LabDockerEndpoint) unless they name another
+  // with --docker-endpoint.
   static std::unique_ptr<DaemonProcess> StartCriDockerd(
       const std::string& socket_path, std::vector<std::string> extra_flags);
 

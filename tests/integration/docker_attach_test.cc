@@ -22,13 +22,15 @@
 #include "docker_client/mux_stream_decoder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/lab_engine.h"
 
 namespace cri_dockerd::docker {
 namespace {
 
+using testing_support::LabDockerEndpoint;
+
 using ::testing::HasSubstr;
 
-constexpr char kEndpoint[] = "unix:///var/run/docker.sock";
 constexpr char kImage[] = "localhost:5000/busybox";
 constexpr char kTag[] = "1.36";
 
@@ -112,7 +114,7 @@ class DockerAttachTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<CurlDockerClient>> client =
-        CurlDockerClient::Create(kEndpoint);
+        CurlDockerClient::Create(LabDockerEndpoint());
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = std::move(*client);
     ASSERT_TRUE(client_->Ping(Soon()).ok()) << "needs the lab's dockerd";

@@ -10,18 +10,19 @@
 #include <vector>
 
 #include "docker_client/curl_docker_client.h"
+#include "tests/integration/lab_engine.h"
 
 namespace cri_dockerd::docker {
 namespace {
 
-constexpr char kEndpoint[] = "unix:///var/run/docker.sock";
+using testing_support::LabDockerEndpoint;
 
 // The real engine, with the contract's image pulled if it is absent.
 class CurlEngine {
  public:
   absl::Status SetUp() {
     absl::StatusOr<std::unique_ptr<CurlDockerClient>> client =
-        CurlDockerClient::Create(kEndpoint);
+        CurlDockerClient::Create(LabDockerEndpoint());
     if (!client.ok()) return client.status();
     client_ = std::move(*client);
     const absl::Time deadline = absl::Now() + absl::Minutes(2);

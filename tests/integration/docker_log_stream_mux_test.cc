@@ -17,13 +17,15 @@
 #include "docker_client/curl_docker_client.h"
 #include "docker_client/testing/log_stream_recorder.h"
 #include "gtest/gtest.h"
+#include "tests/integration/lab_engine.h"
 #include "tests/poll_until.h"
 #include "tests/thread_count.h"
 
 namespace cri_dockerd::docker {
 namespace {
 
-constexpr char kEndpoint[] = "unix:///var/run/docker.sock";
+using testing_support::LabDockerEndpoint;
+
 constexpr char kImage[] = "localhost:5000/busybox:1.36";
 constexpr int kContainers = 20;
 constexpr int kLines = 40;
@@ -36,7 +38,7 @@ class DockerLogStreamMuxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<CurlDockerClient>> client =
-        CurlDockerClient::Create(kEndpoint);
+        CurlDockerClient::Create(LabDockerEndpoint());
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = std::move(*client);
     ASSERT_TRUE(client_->Ping(Soon()).ok()) << "needs the lab's dockerd";

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/daemon_process.h"
+#include "tests/integration/lab_engine.h"
 #include "tests/integration/private_dockerd.h"
 #include "tests/integration/tcp_fixtures.h"
 
@@ -22,7 +23,6 @@ namespace {
 namespace v1 = ::runtime::v1;
 
 // Names from tests/harness/lab_env.sh.
-constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 // Images no other test or workload uses, for the tests that remove them:
 // removal fails while any container on the engine uses an image.
@@ -45,7 +45,7 @@ constexpr int kOpenRegistryPort = 5000;
 class ImageTest : public testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
+    ASSERT_TRUE(PingDocker(LabDockerSocket())) << "needs the lab's dockerd";
     home_ = dir_.path() + "/home";
     mkdir(home_.c_str(), 0755);
   }
@@ -56,7 +56,7 @@ class ImageTest : public testing::Test {
     // image ID, would take every name of the image, and other tests
     // running beside this one use the lab's shared images.
     for (const std::string& ref : cleanup_) {
-      DockerRequest(kDockerSocket, "DELETE", absl::StrCat("/images/", ref));
+      DockerRequest(LabDockerSocket(), "DELETE", absl::StrCat("/images/", ref));
     }
   }
 
@@ -72,7 +72,9 @@ class ImageTest : public testing::Test {
                                      "--cni-conf-dir",
                                      dir_.path(),
                                      "--cri-dockerd-root-directory",
-                                     dir_.path() + "/root"};
+                                     dir_.path() + "/root",
+                                     "--docker-endpoint",
+                                     LabDockerEndpoint()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     daemon_ = std::make_unique<DaemonProcess>(argv);
     ASSERT_TRUE(WaitUntilServing("unix://" + socket_, absl::Seconds(20)).ok())
@@ -139,7 +141,7 @@ class ImageTest : public testing::Test {
   }
   static std::string DockerImageId(const std::string& ref) {
     const std::string reply =
-        DockerGet(kDockerSocket, absl::StrCat("/images/", ref, "/json"));
+        DockerGet(LabDockerSocket(), absl::StrCat("/images/", ref, "/json"));
     const size_t at = reply.find("\"Id\":\"");
     if (reply.find(" 200 ") == std::string::npos || at == std::string::npos) {
       return "";
@@ -348,7 +350,8 @@ TEST_F(ImageTest, SlowButMovingPullIsNotCancelled) {
 TEST_F(ImageTest, ConcurrentPullsOfOneImageAllSucceed) {
   StartDaemon();
   // Absent at first, so that the five calls meet one real pull.
-  DockerRequest(kDockerSocket, "DELETE", absl::StrCat("/images/", kConcurrent));
+  DockerRequest(LabDockerSocket(), "DELETE",
+                absl::StrCat("/images/", kConcurrent));
   ASSERT_EQ(DockerImageId(kConcurrent), "");
   std::vector<std::thread> threads;
   std::vector<std::string> ids(5);
@@ -374,7 +377,7 @@ TEST_F(ImageTest, ImageUsedByAContainerIsNotRemoved) {
   StartDaemon();
   const std::string id = MustPull(kRemovable3);
   const std::string created = DockerRequest(
-      kDockerSocket, "POST", "/containers/create?name=crid-it-image-user",
+      LabDockerSocket(), "POST", "/containers/create?name=crid-it-image-user",
       absl::StrCat(R"({"Image":")", kRemovable3, R"("})"));
   ASSERT_NE(created.find(" 201 "), std::string::npos) << created;
   grpc::Status s = Remove(id);
@@ -383,7 +386,7 @@ TEST_F(ImageTest, ImageUsedByAContainerIsNotRemoved) {
   EXPECT_NE(s.error_message().find("in use by a container"), std::string::npos)
       << s.error_message();
   EXPECT_EQ(DockerImageId(kRemovable3), id) << "nothing was removed";
-  DockerRequest(kDockerSocket, "DELETE",
+  DockerRequest(LabDockerSocket(), "DELETE",
                 "/containers/crid-it-image-user?force=1");
   EXPECT_TRUE(Removed(id));
 }
@@ -409,7 +412,7 @@ TEST_F(ImageTest, ImageFsInfoDescribesDockersDataRoot) {
   v1::ImageFsInfoResponse resp;
   ASSERT_TRUE(images_->ImageFsInfo(Ctx().get(), {}, &resp).ok());
   ASSERT_EQ(resp.image_filesystems_size(), 1);
-  const std::string info = DockerGet(kDockerSocket, "/info");
+  const std::string info = DockerGet(LabDockerSocket(), "/info");
   const std::string key = "\"DockerRootDir\":\"";
   const size_t at = info.find(key) + key.size();
   EXPECT_EQ(resp.image_filesystems(0).fs_id().mountpoint(),

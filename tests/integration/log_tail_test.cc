@@ -70,8 +70,7 @@ TEST_F(LogTailTest, EveryCounterValueOnceWhileDockerRotates) {
   EXPECT_EQ(st.exit_code(), 0);
 
   // Docker did rotate under the copy.
-  auto docker =
-      docker::CurlDockerClient::Create(absl::StrCat("unix://", kDockerSocket));
+  auto docker = docker::CurlDockerClient::Create(LabDockerEndpoint());
   ASSERT_TRUE(docker.ok());
   absl::StatusOr<docker::ContainerInspect> c =
       (*docker)->InspectContainer(id, absl::Now() + absl::Seconds(30));
@@ -119,8 +118,7 @@ TEST_F(LogTailTest, KilledShimResumesWithoutLossOrRepeat) {
 
   // The container finishes while the shim is down.
   OpenGate("open");
-  auto docker =
-      docker::CurlDockerClient::Create(absl::StrCat("unix://", kDockerSocket));
+  auto docker = docker::CurlDockerClient::Create(LabDockerEndpoint());
   ASSERT_TRUE(docker.ok());
   ASSERT_TRUE(testing_util::PollUntil(
       [&] {

@@ -24,12 +24,12 @@
 #include "docker_client/curl_docker_client.h"
 #include "gtest/gtest.h"
 #include "tests/integration/daemon_process.h"
+#include "tests/integration/lab_engine.h"
 #include "tests/integration/private_dockerd.h"
 
 namespace cri_dockerd::testing_support {
 namespace {
 
-constexpr char kDockerSocket[] = "/var/run/docker.sock";
 constexpr char kBusyboxRepo[] = "localhost:5000/busybox";
 constexpr char kBusyboxTag[] = "1.36";
 
@@ -116,9 +116,8 @@ bool Eventually(F done, absl::Duration timeout) {
 class LogsTest : public testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(PingDocker(kDockerSocket)) << "needs the lab's dockerd";
-    auto client = docker::CurlDockerClient::Create(
-        absl::StrCat("unix://", kDockerSocket));
+    ASSERT_TRUE(PingDocker(LabDockerSocket())) << "needs the lab's dockerd";
+    auto client = docker::CurlDockerClient::Create(LabDockerEndpoint());
     ASSERT_TRUE(client.ok()) << client.status();
     docker_ = std::move(*client);
     const std::string image = absl::StrCat(kBusyboxRepo, ":", kBusyboxTag);

@@ -59,7 +59,7 @@ absl::StatusOr<std::string> ForwardUntil(
 
 // Whether the lab's engine speaks Docker API `major`.`minor` or later.
 bool EngineApiAtLeast(int major, int minor) {
-  const std::string reply = DockerGet(kDockerSocket, "/version");
+  const std::string reply = DockerGet(LabDockerSocket(), "/version");
   const std::string key = "\"ApiVersion\":\"";
   const size_t at = reply.find(key);
   int have_major = 0, have_minor = 0;
