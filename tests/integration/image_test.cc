@@ -128,14 +128,14 @@ class ImageTest : public testing::Test {
   // Removes every image named .../big:1 with its layers, so that a pull of
   // it moves every byte again. Only this file uses that image.
   static void ForgetBigImage() {
-    const std::string reply = DockerGet(kDockerSocket, "/images/json");
+    const std::string reply = DockerGet(LabDockerSocket(), "/images/json");
     for (size_t at = reply.find("\"Id\":\""); at != std::string::npos;
          at = reply.find("\"Id\":\"", at + 1)) {
       const size_t end = reply.find("\"Id\":\"", at + 1);
       const std::string image = reply.substr(at, end - at);
       if (image.find("/big:1\"") == std::string::npos) continue;
       const std::string id = image.substr(6, image.find('"', 6) - 6);
-      DockerRequest(kDockerSocket, "DELETE",
+      DockerRequest(LabDockerSocket(), "DELETE",
                     absl::StrCat("/images/", id, "?force=1"));
     }
   }
