@@ -111,11 +111,11 @@ else
   say "starting dockerd 26"
   # Its own containerd (and shims) first on PATH; runc found after them is
   # the lab's wrapper when one is installed, else Debian 12's runc.
-  PATH=$dist/usr/bin:$dist/usr/sbin:$PATH setsid -f "$dist/usr/sbin/dockerd" \
+  PATH=$dist/usr/bin:$dist/usr/sbin:$PATH "$here/detach.sh" "$d26/dockerd.log" \
+    "$dist/usr/sbin/dockerd" \
     -H "unix://$sock" --config-file "$config" \
     --data-root "$d26/data" --exec-root "$d26/exec" --pidfile "$d26/docker.pid" \
-    --bridge="$bridge" --iptables=false --ip6tables=false --ip-masq=false \
-    >>"$d26/dockerd.log" 2>&1 </dev/null 9>&-
+    --bridge="$bridge" --iptables=false --ip6tables=false --ip-masq=false
   if ! wait_for 60 ping26; then
     tail -n 30 "$d26/dockerd.log" >&2
     die "dockerd 26 did not answer /_ping within 60 s (log: $d26/dockerd.log)"

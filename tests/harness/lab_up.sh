@@ -47,7 +47,7 @@ put_file() {
 ((EUID == 0)) || die "must run as root"
 mkdir -p "$lab"
 exec 9>>"$lab/.lock"
-flock 9 # one lab_up at a time (daemons started below must not inherit fd 9)
+flock 9 # one lab_up at a time (daemons start through detach.sh: no fd 9)
 
 "$here/install_deps.sh"
 
@@ -135,7 +135,7 @@ if docker info >/dev/null 2>&1; then
   fi
 else
   say "starting dockerd"
-  setsid -f dockerd -H unix:///var/run/docker.sock >>"$lab/dockerd.log" 2>&1 </dev/null 9>&-
+  "$here/detach.sh" "$lab/dockerd.log" dockerd -H unix:///var/run/docker.sock
   if ! wait_for 60 docker info; then
     tail -n 30 "$lab/dockerd.log" >&2
     die "dockerd did not come up within 60 s (log: $lab/dockerd.log)"
@@ -170,7 +170,7 @@ start_registry() {
     put_file "$reg/$name.yml" 0644
   "$probe" >/dev/null 2>&1 && return 0
   say "starting registry $name"
-  setsid -f docker-registry serve "$reg/$name.yml" >>"$reg/$name.log" 2>&1 </dev/null 9>&-
+  "$here/detach.sh" "$reg/$name.log" docker-registry serve "$reg/$name.yml"
   if ! wait_for 20 "$probe"; then
     tail -n 20 "$reg/$name.log" >&2
     die "registry $name did not answer (log: $reg/$name.log)"
