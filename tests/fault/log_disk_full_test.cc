@@ -29,6 +29,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cri_fixture.h"
+#include "tests/integration/lab_engine.h"
 #include "tests/integration/private_dockerd.h"
 #include "tests/poll_until.h"
 
@@ -193,7 +194,7 @@ TEST_F(LogDiskFullTest, DaemonAndContainerSurviveAndLoggingResumes) {
   WaitForText(log, " line 3 ");
   // docker's own copy of the output, on the host's disk.
   const std::string inspect =
-      DockerGet(kDockerSocket, "/containers/" + id + "/json");
+      DockerGet(LabDockerSocket(), "/containers/" + id + "/json");
   const size_t at = inspect.find("\"LogPath\":\"");
   ASSERT_NE(at, std::string::npos) << inspect;
   const std::string docker_log =
