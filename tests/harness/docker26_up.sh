@@ -28,20 +28,9 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export DOCKER_HOST=unix://$sock
 t0=$(date +%s.%N)
 
-say() { if [[ ${LAB_VERBOSE:-0} == 1 ]]; then printf 'docker26_up: %s\n' "$*" >&2; fi; }
-die() {
-  printf 'docker26_up: error: %s\n' "$*" >&2
-  exit 1
-}
-elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-wait_for() { # SECONDS CMD...: poll CMD every 0.25 s until it succeeds
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.25
-  done
-}
+lab_script=docker26_up
+# shellcheck source=tests/harness/lab_lib.sh
+. "$here/lab_lib.sh"
 ping26() { [[ $(curl -fsS -m 2 --unix-socket "$sock" http://docker/_ping) == OK ]]; }
 
 ((EUID == 0)) || die "must run as root"

@@ -17,21 +17,9 @@ export DOCKER_HOST=unix:///var/run/docker.sock
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 t0=$(date +%s.%N)
 
-say() { if [[ ${LAB_VERBOSE:-0} == 1 ]]; then printf 'lab_up: %s\n' "$*" >&2; fi; }
-die() {
-  printf 'lab_up: error: %s\n' "$*" >&2
-  exit 1
-}
-elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-# wait_for SECONDS CMD...: poll CMD every 0.25 s until it succeeds
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.25
-  done
-}
+lab_script=lab_up
+# shellcheck source=tests/harness/lab_lib.sh
+. "$here/lab_lib.sh"
 # put_file DEST MODE < content: write DEST only when its content differs
 put_file() {
   local content tmp
