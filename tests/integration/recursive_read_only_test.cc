@@ -35,6 +35,7 @@ class RecursiveReadOnlyTest : public CriTest {
     ASSERT_FALSE(sandbox_.empty());
   }
   void TearDown() override {
+    CriTest::TearDown();  // the pod and its containers
     if (mounted_) umount2((host_ + "/sub").c_str(), MNT_DETACH);
   }
 

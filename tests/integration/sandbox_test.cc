@@ -404,10 +404,19 @@ TEST_F(SandboxTest, FailedNetworkSetupIsUndoneAndAFailedUndoIsRetried) {
   EXPECT_EQ(CountEntries(ipam_dir_ + "/crid-sandbox-test", true), 0);
   EXPECT_EQ(CountEntries(dir_.path() + "/root/sandbox"), 1);
 
-  v1::ListPodSandboxResponse pods;
+  // This pod only: the engine may run other pods meanwhile (and a
+  // sandbox listed from its checkpoint has no labels to select on).
+  v1::ListPodSandboxResponse all;
   ASSERT_TRUE(
-      runtime_->ListPodSandbox(Ctx().get(), v1::ListPodSandboxRequest(), &pods)
+      runtime_->ListPodSandbox(Ctx().get(), v1::ListPodSandboxRequest(), &all)
           .ok());
+  v1::ListPodSandboxResponse pods;
+  for (const v1::PodSandbox& p : all.items()) {
+    if (p.metadata().namespace_() == "crid-it" &&
+        p.metadata().name() == "doomed") {
+      *pods.add_items() = p;
+    }
+  }
   ASSERT_EQ(pods.items_size(), 1);
   EXPECT_EQ(pods.items(0).metadata().name(), "doomed");
   EXPECT_EQ(pods.items(0).state(), v1::SANDBOX_NOTREADY);
