@@ -5,7 +5,7 @@
 // once after ~2 s, and answer again within a second of the thaw. Prints
 // the figures it measured (the targets: threads <= 32, fds <=
 // 128).
-//   CRID_FAULT_FREEZE_SECONDS   how long to freeze (default 60)
+//   CRID_FAULT_FREEZE_SECONDS   how long to freeze (default 30)
 #include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -150,7 +150,7 @@ absl::Duration TimedStatus(v1::RuntimeService::Stub* stub, bool* ready) {
 
 TEST(HungEngineTest, FrozenEngineLeavesTheDaemonBoundedAndAnswering) {
   const char* env = getenv("CRID_FAULT_FREEZE_SECONDS");
-  const absl::Duration freeze = absl::Seconds(env ? atoi(env) : 60);
+  const absl::Duration freeze = absl::Seconds(env ? atoi(env) : 30);
   PrivateDockerd dockerd;
   ASSERT_TRUE(dockerd.Start().ok()) << dockerd.Log();
   ScratchDir dir;
