@@ -199,14 +199,7 @@ grpc::Status FaultTest::RunPod(const v1::PodSandboxConfig& config,
 
 v1::ContainerConfig FaultTest::Busybox(const std::string& name,
                                        const std::string& script) {
-  v1::ContainerConfig c;
-  c.mutable_metadata()->set_name(name);
-  c.mutable_image()->set_image(kBusybox);
-  c.add_command("sh");
-  c.add_args("-c");
-  c.add_args(script);
-  c.set_log_path(name + ".log");
-  return c;
+  return BusyboxContainer(name, script);
 }
 
 grpc::Status FaultTest::CreateContainer(const std::string& pod,

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/integration/cri_fixture.h"
 #include "tests/integration/daemon_process.h"
 
 namespace cri_dockerd::testing_support {
@@ -23,7 +24,6 @@ namespace v1 = ::runtime::v1;
 class FaultTest : public ::testing::Test {
  protected:
   static constexpr char kNamespace[] = "crid-fault";
-  static constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 
   // Checks for root, the lab's dockerd and the CNI plugins; writes the
   // network configuration. A test starts the daemon itself.

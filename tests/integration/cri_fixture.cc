@@ -65,7 +65,7 @@ grpc::Status CriTest::RemovePod(const std::string& pod) {
   return StopAndRemovePod(runtime_, pod);
 }
 
-v1::ContainerConfig CriTest::Busybox(const std::string& name,
+v1::ContainerConfig BusyboxContainer(const std::string& name,
                                      const std::string& script) {
   v1::ContainerConfig c;
   c.mutable_metadata()->set_name(name);
@@ -75,6 +75,11 @@ v1::ContainerConfig CriTest::Busybox(const std::string& name,
   c.add_args(script);
   c.set_log_path(name + ".log");
   return c;
+}
+
+v1::ContainerConfig CriTest::Busybox(const std::string& name,
+                                     const std::string& script) {
+  return BusyboxContainer(name, script);
 }
 
 std::string CriTest::CreateContainer(const std::string& pod,

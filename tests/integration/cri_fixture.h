@@ -24,6 +24,11 @@ inline constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 // for: generous, for a loaded machine.
 inline constexpr absl::Duration kPatience = absl::Seconds(60);
 
+// kBusybox running `sh -c <script>`, logging to <name>.log in the pod's
+// log directory.
+v1::ContainerConfig BusyboxContainer(const std::string& name,
+                                     const std::string& script);
+
 class CriTest : public ::testing::Test {
  protected:
   // Checks for the lab's dockerd, starts cri-dockerd with `extra` flags
