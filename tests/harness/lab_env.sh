@@ -18,4 +18,3 @@ export LAB_AUTH_REGISTRY=localhost:5443
 export LAB_AUTH_USER=crid
 export LAB_AUTH_PASSWORD=crid-lab-secret
 export LAB_AUTH_IMAGE=$LAB_AUTH_REGISTRY/private/busybox:1.36
-export LAB_BIG_IMAGE=localhost:5000/big:1

@@ -193,8 +193,6 @@ pause_df='COPY pause /pause\nENTRYPOINT ["/pause"]'
 nginx_cmd='CMD ["/usr/sbin/nginx", "-g", "daemon off;"]'
 for v in 3.8 3.9 3.10; do add "$R/pause:$v" "registry.k8s.io/pause:$v" "$pause_df"; done
 add "$R/busybox:1.36" "" ''
-# A 4 MiB incompressible layer: pulls slow enough to watch progress.
-add "$R/big:1" "" 'RUN head -c 4194304 /dev/urandom >/big'
 e2e='e2e-test-images'
 add "$R/$e2e/busybox:1.29-2" "registry.k8s.io/$e2e/busybox:1.29-2" ''
 add "$R/$e2e/busybox:1.29-4" "registry.k8s.io/$e2e/busybox:1.29-4" ''

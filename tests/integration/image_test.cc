@@ -3,6 +3,7 @@
 // localhost:5000, a TLS one answering as registry.k8s.io, and a TLS one
 // with password auth on localhost:5443. Plus misbehaving loopback servers.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <set>
@@ -35,7 +36,6 @@ constexpr char kRemovable3[] =
 // Pulled by five calls at once; no other test uses it.
 constexpr char kConcurrent[] =
     "localhost:5000/k8s-staging-cri-tools/test-image-tag:test";
-constexpr char kBig[] = "localhost:5000/big:1";
 constexpr char kPause[] = "registry.k8s.io/pause:3.10";
 constexpr char kPrivate[] = "localhost:5443/private/busybox:1.36";
 constexpr char kAuthUser[] = "crid";
@@ -124,20 +124,29 @@ class ImageTest : public testing::Test {
     EXPECT_TRUE(images_->ListImages(Ctx().get(), {}, &resp).ok());
     return {resp.images().begin(), resp.images().end()};
   }
-  // Docker's own view: the image's Id, or "" when docker does not know it.
-  // Removes every image named .../big:1 with its layers, so that a pull of
-  // it moves every byte again. Only this file uses that image.
-  static void ForgetBigImage() {
-    const std::string reply = DockerGet(LabDockerSocket(), "/images/json");
-    for (size_t at = reply.find("\"Id\":\""); at != std::string::npos;
-         at = reply.find("\"Id\":\"", at + 1)) {
-      const size_t end = reply.find("\"Id\":\"", at + 1);
-      const std::string image = reply.substr(at, end - at);
-      if (image.find("/big:1\"") == std::string::npos) continue;
-      const std::string id = image.substr(6, image.find('"', 6) - 6);
-      DockerRequest(LabDockerSocket(), "DELETE",
-                    absl::StrCat("/images/", id, "?force=1"));
+  // A 4 MiB image no engine has seen: a layer of fresh random bytes, built
+  // by the lab's host engine, pushed to the open registry and forgotten by
+  // that engine. Removing an image does not make an engine fetch its layer
+  // again (on the containerd store, containerd keeps the content until its
+  // own garbage collection), so a pull that must move every byte pulls a
+  // new image. Its repository path on the registry ("big:<tag>"), or "".
+  static std::string PushFreshBigImage() {
+    const std::string tag =
+        absl::StrCat("fresh-", getpid(), "-", absl::ToUnixMillis(absl::Now()));
+    const std::string ref = absl::StrCat("localhost:5000/big:", tag);
+    const std::string cmd = absl::StrCat(
+        "set -e; d='docker -H unix:///var/run/docker.sock'; "
+        "printf 'FROM ",
+        kBusybox,
+        "\\nRUN head -c 4194304 /dev/urandom >/big\\n' | "
+        "timeout 120 $d build -q -t ",
+        ref, " - >/dev/null; ", "timeout 120 $d push ", ref, " >/dev/null; ",
+        "$d rmi ", ref, " >/dev/null");
+    if (system(cmd.c_str()) != 0) {
+      ADD_FAILURE() << "could not build and push " << ref << ": " << cmd;
+      return "";
     }
+    return "big:" + tag;
   }
   static std::string DockerImageId(const std::string& ref) {
     const std::string reply =
@@ -333,10 +342,11 @@ TEST_F(ImageTest, StalledRegistryIsCancelledAtTheProgressDeadline) {
 }
 
 TEST_F(ImageTest, SlowButMovingPullIsNotCancelled) {
-  ForgetBigImage();  // else docker has the layer and the pull is instant
+  const std::string big = PushFreshBigImage();
+  ASSERT_FALSE(big.empty());
   StartDaemon({"--image-pull-progress-deadline", "3s"});
   ThrottlingProxy slow(kOpenRegistryPort, 512 * 1024);
-  const std::string ref = absl::StrCat("127.0.0.1:", slow.port(), "/big:1");
+  const std::string ref = absl::StrCat("127.0.0.1:", slow.port(), "/", big);
   const absl::Time start = absl::Now();
   const std::string id = MustPull(ref);
   const absl::Duration took = absl::Now() - start;
@@ -344,7 +354,7 @@ TEST_F(ImageTest, SlowButMovingPullIsNotCancelled) {
   EXPECT_GT(took, absl::Seconds(4))
       << "the 4 MiB layer should take ~8 s at 512 KiB/s, longer than the "
          "3 s progress deadline";
-  EXPECT_EQ(id, DockerImageId(kBig).empty() ? id : DockerImageId(kBig));
+  EXPECT_EQ(id, DockerImageId(ref));
 }
 
 TEST_F(ImageTest, ConcurrentPullsOfOneImageAllSucceed) {
