@@ -50,6 +50,17 @@ absl::StatusOr<SystemInfo> DecodeInfo(std::string_view body) {
   info.cgroup_driver = GetString(d, "CgroupDriver");
   info.cgroup_version = GetString(d, "CgroupVersion");
   info.docker_root_dir = GetString(d, "DockerRootDir");
+  info.driver = GetString(d, "Driver");
+  // [["driver-type", "io.containerd.snapshotter.v1"], ...]
+  if (const json* status = json_util::Field(d, "DriverStatus");
+      status != nullptr && status->is_array()) {
+    for (const json& pair : *status) {
+      if (pair.is_array() && pair.size() == 2 && pair[0] == "driver-type" &&
+          pair[1] == "io.containerd.snapshotter.v1") {
+        info.containerd_image_store = true;
+      }
+    }
+  }
   info.logging_driver = GetString(d, "LoggingDriver");
   info.default_runtime = GetString(d, "DefaultRuntime");
   info.runtimes = GetObjectKeys(d, "Runtimes");

@@ -1,5 +1,6 @@
 #include "docker_client/json_decode_images.h"
 
+#include <map>
 #include <string>
 #include <utility>
 
@@ -28,6 +29,19 @@ std::vector<std::string> GetRefs(const json& obj, const char* key,
   return refs;
 }
 
+// Descriptor.annotations: string values only.
+std::map<std::string, std::string> GetDescriptorAnnotations(const json& obj) {
+  std::map<std::string, std::string> out;
+  const json* descriptor = ObjectField(obj, "Descriptor");
+  if (descriptor == nullptr) return out;
+  const json* annotations = ObjectField(*descriptor, "annotations");
+  if (annotations == nullptr) return out;
+  for (auto it = annotations->begin(); it != annotations->end(); ++it) {
+    if (it->is_string()) out[it.key()] = it->get_ref<const std::string&>();
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<ImageSummary>> DecodeImageList(
@@ -45,6 +59,7 @@ absl::StatusOr<std::vector<ImageSummary>> DecodeImageList(
     image.size = GetInt(item, "Size");
     image.shared_size = GetInt(item, "SharedSize", -1);
     image.created = GetInt(item, "Created");
+    image.annotations = GetDescriptorAnnotations(item);
     images.push_back(std::move(image));
   }
   return images;
@@ -81,6 +96,7 @@ absl::StatusOr<ImageInspect> DecodeImageInspect(absl::string_view body) {
     image.volumes = GetObjectKeys(c, "Volumes");
     image.exposed_ports = GetObjectKeys(c, "ExposedPorts");
   }
+  image.annotations = GetDescriptorAnnotations(d);
   image.raw_json = std::string(body);
   return image;
 }

@@ -35,6 +35,11 @@ struct SystemInfo {
   std::string cgroup_driver;   // "cgroupfs" or "systemd"
   std::string cgroup_version;  // "1" or "2"
   std::string docker_root_dir;
+  std::string driver;  // "overlay2", or "overlayfs" on the containerd store
+  // True when images live in containerd's content store and snapshotter
+  // (DriverStatus "driver-type" io.containerd.snapshotter.v1; Docker 29's
+  // default) rather than in docker's own graph driver under the data root.
+  bool containerd_image_store = false;
   std::string logging_driver;
   std::string default_runtime;
   std::vector<std::string> runtimes;  // names of configured OCI runtimes
@@ -54,6 +59,9 @@ struct ImageSummary {
   int64_t size = 0;
   int64_t shared_size = -1;  // -1 when the engine did not compute it
   int64_t created = 0;       // unix seconds
+  // The OCI descriptor's annotations (Descriptor.annotations; engines with
+  // the containerd image store, API 1.46+), empty otherwise.
+  std::map<std::string, std::string> annotations;
 };
 
 // GET /images/{name}/json
@@ -75,6 +83,8 @@ struct ImageInspect {
   std::map<std::string, std::string> labels;
   std::vector<std::string> volumes;        // keys of Config.Volumes
   std::vector<std::string> exposed_ports;  // keys of Config.ExposedPorts
+  // The OCI descriptor's annotations, as in ImageSummary.
+  std::map<std::string, std::string> annotations;
   std::string raw_json;  // the engine's reply, for verbose output
 };
 

@@ -2,7 +2,6 @@
 // images, optionally filtered by an image reference or ID. Read-only.
 #include <algorithm>
 
-#include "absl/strings/match.h"
 #include "common/status_macros.h"
 #include "cri/base/stream_batches.h"
 #include "cri/image/image_service.h"
@@ -14,16 +13,7 @@ namespace {
 // True if `image` is what `filter` names: an ID or ID prefix, a reference
 // with tag or digest (exact, normalised), or a bare repository (any tag).
 bool Matches(const std::string& filter, const docker::ImageSummary& image) {
-  // Full ID, or a prefix of at least 4 hex digits, with or without
-  // "sha256:".
-  const std::string bare_id = image.id.substr(image.id.find(':') + 1);
-  const std::string bare_filter = filter.substr(filter.find(':') + 1);
-  if (image.id == filter ||
-      (bare_filter.size() >= 4 && absl::StartsWith(bare_id, bare_filter) &&
-       (bare_filter.size() == filter.size() ||
-        absl::StartsWith(image.id, filter)))) {
-    return true;
-  }
+  if (image::NamesImageId(filter, image.id)) return true;
   absl::StatusOr<image::ImageReference> want =
       image::ParseImageReference(filter);
   if (!want.ok()) return false;
@@ -51,9 +41,7 @@ absl::StatusOr<std::vector<v1::Image>> ImageService::List(
   out.reserve(images.size());
   for (const docker::ImageSummary& image : images) {
     if (!want.empty() && !Matches(want, image)) continue;
-    // The summary has no USER; kubelet reads it from ImageStatus.
-    out.push_back(ToCriImage(image.id, image.repo_tags, image.repo_digests,
-                             image.size, ""));
+    out.push_back(ToCriImage(image));
   }
   return out;
 }

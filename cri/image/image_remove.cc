@@ -5,7 +5,6 @@
 // FailedPrecondition saying so; nothing is forced.
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "cri/image/image_service.h"
@@ -30,14 +29,6 @@ absl::Status RemoveOne(docker::DockerClient* docker, const std::string& what,
   return removed.status();
 }
 
-bool NamesById(const std::string& name, const std::string& id) {
-  if (image::LooksLikeImageId(name)) return true;
-  const std::string bare_id = id.substr(id.find(':') + 1);
-  const std::string bare = name.substr(name.find(':') + 1);
-  return bare.size() >= 4 && absl::StartsWith(bare_id, bare) &&
-         (bare.size() == name.size() || absl::StartsWith(id, name));
-}
-
 }  // namespace
 
 absl::StatusOr<v1::RemoveImageResponse> ImageService::RemoveImage(
@@ -48,7 +39,7 @@ absl::StatusOr<v1::RemoveImageResponse> ImageService::RemoveImage(
   if (!image.ok()) return image.status();
   const absl::Time deadline = DockerDeadline(ctx);
 
-  if (!NamesById(name, image->id)) {
+  if (!image::LooksLikeImageId(name) && !image::NamesImageId(name, image->id)) {
     absl::StatusOr<image::ImageReference> ref =
         image::ParseImageReference(name);
     const std::string target =

@@ -62,17 +62,31 @@ absl::StatusOr<docker::ImageInspect> ImageService::Resolve(
   return found;
 }
 
-v1::Image ImageService::ToCriImage(const std::string& id,
-                                   const std::vector<std::string>& repo_tags,
-                                   const std::vector<std::string>& repo_digests,
-                                   int64_t size,
-                                   const std::string& user) const {
+v1::Image ImageService::ToCriImage(const docker::ImageSummary& image) const {
+  return ToCriImage(image.id, image.repo_tags, image.repo_digests, image.size,
+                    "", image.annotations);
+}
+
+v1::Image ImageService::ToCriImage(const docker::ImageInspect& image) const {
+  return ToCriImage(image.id, image.repo_tags, image.repo_digests, image.size,
+                    image.user, image.annotations);
+}
+
+v1::Image ImageService::ToCriImage(
+    const std::string& id, const std::vector<std::string>& repo_tags,
+    const std::vector<std::string>& repo_digests, int64_t size,
+    const std::string& user,
+    const std::map<std::string, std::string>& annotations) const {
   v1::Image out;
   out.set_id(id);
   for (const std::string& tag : repo_tags) out.add_repo_tags(tag);
   for (const std::string& digest : repo_digests) out.add_repo_digests(digest);
   out.set_size(static_cast<uint64_t>(std::max<int64_t>(size, 0)));
   out.mutable_spec()->set_image(id);
+  // What the engine knows of the image's OCI descriptor (containerd image
+  // store, API 1.46+); docker's own store keeps none.
+  out.mutable_spec()->mutable_annotations()->insert(annotations.begin(),
+                                                    annotations.end());
   // The image's USER is "user", "uid", "user:group" or "uid:gid".
   const std::string name = user.substr(0, user.find(':'));
   int64_t uid = 0;

@@ -63,10 +63,14 @@ class ImageService : public NodeImages {
   absl::StatusOr<docker::ImageInspect> Resolve(const CallContext& ctx,
                                                const std::string& image);
   // Converts docker's view to the CRI's, marking the pod infra image pinned.
-  v1::Image ToCriImage(const std::string& id,
-                       const std::vector<std::string>& repo_tags,
-                       const std::vector<std::string>& repo_digests,
-                       int64_t size, const std::string& user) const;
+  // The summary has no USER (kubelet reads it from ImageStatus).
+  v1::Image ToCriImage(const docker::ImageSummary& image) const;
+  v1::Image ToCriImage(const docker::ImageInspect& image) const;
+  v1::Image ToCriImage(
+      const std::string& id, const std::vector<std::string>& repo_tags,
+      const std::vector<std::string>& repo_digests, int64_t size,
+      const std::string& user,
+      const std::map<std::string, std::string>& annotations) const;
   absl::StatusOr<std::vector<v1::Image>> List(const CallContext& ctx,
                                               const v1::ImageFilter& filter);
   absl::Status Pull(const CallContext& ctx, const std::string& image,

@@ -2,6 +2,7 @@
 // An absent image is an empty response, not an error; a malformed
 // reference is InvalidArgument. Read-only.
 #include "cri/image/image_service.h"
+#include "cri/image/reference.h"
 
 namespace cri_dockerd {
 
@@ -12,9 +13,14 @@ absl::StatusOr<v1::ImageStatusResponse> ImageService::ImageStatus(
   v1::ImageStatusResponse resp;
   if (absl::IsNotFound(image.status())) return resp;
   if (!image.ok()) return image.status();
-  *resp.mutable_image() =
-      ToCriImage(image->id, image->repo_tags, image->repo_digests, image->size,
-                 image->user);
+  *resp.mutable_image() = ToCriImage(*image);
+  // The reference the caller named the image by, when it was one (not an
+  // ID): all the "user specified image" this call knows.
+  const std::string& asked = req.image().image();
+  if (!image::LooksLikeImageId(asked) &&
+      !image::NamesImageId(asked, image->id)) {
+    resp.mutable_image()->mutable_spec()->set_user_specified_image(asked);
+  }
   if (req.verbose()) (*resp.mutable_info())["info"] = image->raw_json;
   return resp;
 }

@@ -1,9 +1,10 @@
-// ImageFsInfo: the filesystem holding docker's data root. Image bytes are
-// docker's layer total (shared layers counted once); inodes are the
-// filesystem's used inodes (as the Go shim reports); container writable
-// layers are reported as the container filesystem on the same mount. Asks
-// docker for disk usage (a walk of the layers), so answers are reused for
-// a few seconds. Read-only.
+// ImageFsInfo: the filesystem holding the engine's images (docker's data
+// root, or containerd's snapshotter directory on the containerd image
+// store: image_store_dir.h). Image bytes are docker's layer total (shared
+// layers counted once); inodes are the filesystem's used inodes (as the Go
+// shim reports); container writable layers are reported as the container
+// filesystem on the same mount. Asks docker for disk usage (a walk of the
+// layers), so answers are reused for a few seconds. Read-only.
 #include <sys/statvfs.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "cri/image/image_service.h"
+#include "cri/image/image_store_dir.h"
 
 namespace cri_dockerd {
 namespace {
@@ -41,11 +43,11 @@ absl::StatusOr<v1::ImageFsInfoResponse> ImageService::ImageFsInfo(
   const absl::Time deadline = DockerDeadline(ctx);
   ASSIGN_OR_RETURN(docker::SystemInfo info, docker_->Info(deadline));
   ASSIGN_OR_RETURN(docker::DiskUsage usage, docker_->GetDiskUsage(deadline));
-  const std::string& root = info.docker_root_dir;
+  const std::string root = image::ImageStoreDir(info);
   struct statvfs fs;
   if (statvfs(root.c_str(), &fs) != 0) {
-    return absl::InternalError(absl::StrCat("statvfs of docker's data root ",
-                                            root, ": ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("statvfs of the image store ", root,
+                                            ": ", std::strerror(errno)));
   }
   const uint64_t inodes_used = fs.f_files - fs.f_ffree;
   uint64_t writable = 0;

@@ -1,5 +1,6 @@
 #include "cri/image/reference.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -8,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace cri_dockerd::image {
@@ -301,6 +303,16 @@ bool LooksLikeImageId(absl::string_view s) {
     if (!IsLowerHex(c)) return false;
   }
   return true;
+}
+
+bool NamesImageId(absl::string_view name, absl::string_view id) {
+  if (name == id) return true;
+  absl::string_view bare_id = id, bare = name;
+  absl::ConsumePrefix(&bare_id, kIdPrefix);
+  const bool prefixed = absl::ConsumePrefix(&bare, kIdPrefix);
+  if (prefixed && !absl::StartsWith(id, kIdPrefix)) return false;
+  return bare.size() >= 4 && absl::StartsWith(bare_id, bare) &&
+         std::all_of(bare.begin(), bare.end(), IsLowerHex);
 }
 
 std::string DockerRepository(const ImageReference& r) {

@@ -51,6 +51,10 @@ ImageReference WithDefaultTag(ImageReference r);
 // True for "sha256:<64 lowercase hex>" and for 64 lowercase hex digits.
 bool LooksLikeImageId(absl::string_view s);
 
+// True if `name` names the image `id` ("sha256:<hex>") by ID: the full ID
+// or a prefix of at least 4 hex digits, with or without "sha256:".
+bool NamesImageId(absl::string_view name, absl::string_view id);
+
 // The `fromImage` value for docker's POST /images/create: the familiar name
 // without tag or digest (e.g. "busybox", "localhost:5000/x"), as docker's own
 // client sends it.

@@ -197,7 +197,8 @@ absl::StatusOr<std::vector<ImageSummary>> FakeDockerClient::ListImages(
                    .repo_digests = image.repo_digests,
                    .size = image.size,
                    .shared_size = -1,
-                   .created = UnixSeconds(image.created)});
+                   .created = UnixSeconds(image.created),
+                   .annotations = image.annotations});
   }
   return out;
 }

@@ -197,6 +197,41 @@ TEST_F(ImageTest, PullListStatusRemoveRoundTrip) {
   EXPECT_TRUE(Removed(id)) << "removing again is success";
 }
 
+// By digest: listed, found and removed by it; what stays is what the
+// engine keeps. Docker's own store drops only the digest reference (the tag
+// stays); on the containerd store a digest names the image every tag of
+// the repository with that digest points at, and docker removes them all.
+TEST_F(ImageTest, DigestReferencesListStatusAndRemove) {
+  StartDaemon();
+  const std::string id = MustPull(kRemovable1);
+  ASSERT_EQ(Status(kRemovable1).image().repo_digests_size(), 1);
+  const std::string digest_ref = Status(kRemovable1).image().repo_digests(0);
+
+  v1::ListImagesRequest by_digest;
+  by_digest.mutable_filter()->mutable_image()->set_image(digest_ref);
+  v1::ListImagesResponse listed;
+  ASSERT_TRUE(images_->ListImages(Ctx().get(), by_digest, &listed).ok());
+  ASSERT_EQ(listed.images_size(), 1);
+  EXPECT_EQ(listed.images(0).id(), id);
+  v1::ImageStatusResponse status = Status(digest_ref);
+  EXPECT_EQ(status.image().id(), id);
+  EXPECT_EQ(status.image().spec().user_specified_image(), digest_ref);
+  EXPECT_EQ(Status(id).image().spec().user_specified_image(), "");
+
+  ASSERT_TRUE(Removed(digest_ref));
+  EXPECT_FALSE(Status(digest_ref).has_image());
+  listed.Clear();
+  ASSERT_TRUE(images_->ListImages(Ctx().get(), by_digest, &listed).ok());
+  EXPECT_EQ(listed.images_size(), 0);
+  EXPECT_TRUE(Removed(digest_ref)) << "removing again is success";
+  // The tag: exactly what docker still has.
+  const std::string tagged = DockerImageId(kRemovable1);
+  EXPECT_EQ(Status(kRemovable1).has_image(), !tagged.empty());
+  if (!tagged.empty()) {
+    EXPECT_EQ(Status(kRemovable1).image().id(), id);
+  }
+}
+
 TEST_F(ImageTest, EveryReferenceFormPulls) {
   StartDaemon();
   const std::string id = MustPull(kRemovable2);
@@ -416,7 +451,10 @@ TEST_F(ImageTest, RemovingOneTagKeepsTheOthers) {
   EXPECT_EQ(left.image().repo_tags(0), t2);
 }
 
-TEST_F(ImageTest, ImageFsInfoDescribesDockersDataRoot) {
+// Where the engine keeps image layers: docker's data root, or on the
+// containerd store the snapshotter directory of the containerd the lab's
+// dockerd runs itself (under its data root), where the layers really are.
+TEST_F(ImageTest, ImageFsInfoDescribesTheImageStore) {
   StartDaemon();
   MustPull(kBusybox);
   v1::ImageFsInfoResponse resp;
@@ -425,8 +463,19 @@ TEST_F(ImageTest, ImageFsInfoDescribesDockersDataRoot) {
   const std::string info = DockerGet(LabDockerSocket(), "/info");
   const std::string key = "\"DockerRootDir\":\"";
   const size_t at = info.find(key) + key.size();
-  EXPECT_EQ(resp.image_filesystems(0).fs_id().mountpoint(),
-            info.substr(at, info.find('"', at) - at));
+  const std::string root = info.substr(at, info.find('"', at) - at);
+  const std::string mountpoint = resp.image_filesystems(0).fs_id().mountpoint();
+  if (info.find("io.containerd.snapshotter.v1") == std::string::npos) {
+    EXPECT_EQ(mountpoint, root);
+  } else {
+    EXPECT_EQ(
+        mountpoint,
+        root + "/containerd/daemon/io.containerd.snapshotter.v1.overlayfs");
+    struct stat st;
+    EXPECT_EQ(stat((mountpoint + "/snapshots").c_str(), &st), 0)
+        << "the layers are there";
+  }
+  EXPECT_EQ(resp.container_filesystems(0).fs_id().mountpoint(), mountpoint);
   EXPECT_GT(resp.image_filesystems(0).used_bytes().value(), 0u);
   EXPECT_GT(resp.image_filesystems(0).inodes_used().value(), 0u);
 }

@@ -1,5 +1,6 @@
 // Decoding docker's image replies and its pull progress stream: goldens
-// captured from dockerd 20.10, hostile shapes, every split of a stream,
+// captured from dockerd 20.10 (and 26 with the containerd image store),
+// hostile shapes, every split of a stream,
 // and the X-Registry-Auth encoding.
 #include "docker_client/json_decode_images.h"
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -94,6 +96,41 @@ TEST(DecodeImageInspectTest, Docker2010Golden) {
   EXPECT_THAT(image->labels, ElementsAre(Pair("org.crid-lab.image",
                                               "localhost:5000/busybox:1.36")));
   EXPECT_EQ(image->raw_json, body);
+}
+
+TEST(DecodeImageInspectTest, ContainerdStoreGolden) {
+  absl::StatusOr<ImageInspect> image =
+      DecodeImageInspect(ReadTestdata("image_inspect_containerd.json"));
+  ASSERT_TRUE(image.ok()) << image.status();
+  // There the ID is the manifest's digest, the one RepoDigests names.
+  ASSERT_EQ(image->repo_digests.size(), 1u);
+  EXPECT_EQ(image->repo_digests[0],
+            absl::StrCat("localhost:5000/busybox@", image->id));
+  EXPECT_THAT(image->repo_tags, ElementsAre("localhost:5000/busybox:1.36"));
+  EXPECT_THAT(image->annotations, IsEmpty()) << "API 1.45 has no Descriptor";
+}
+
+TEST(DecodeImageInspectTest, DescriptorAnnotations) {
+  absl::StatusOr<ImageInspect> image =
+      DecodeImageInspect(ReadTestdata("image_inspect_descriptor.json"));
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_THAT(image->annotations,
+              ElementsAre(Pair("org.opencontainers.image.base.name", "scratch"),
+                          Pair("org.opencontainers.image.version", "1.36")));
+  // Hostile shapes: not an object, non-string values.
+  for (const char* body :
+       {R"({"Id":"sha256:1","Descriptor":"x"})",
+        R"({"Id":"sha256:1","Descriptor":{"annotations":[1]}})",
+        R"({"Id":"sha256:1","Descriptor":{"annotations":{"a":1,"b":"c"}}})"}) {
+    absl::StatusOr<ImageInspect> hostile = DecodeImageInspect(body);
+    ASSERT_TRUE(hostile.ok()) << body;
+    EXPECT_LE(hostile->annotations.size(), 1u) << body;
+  }
+  absl::StatusOr<std::vector<ImageSummary>> list = DecodeImageList(
+      R"([{"Id":"sha256:1","Descriptor":{"annotations":{"k":"v"}}}])");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_THAT((*list)[0].annotations, ElementsAre(Pair("k", "v")));
 }
 
 TEST(DecodeImageInspectTest, EveryConfigField) {

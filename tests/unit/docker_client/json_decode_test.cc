@@ -50,6 +50,8 @@ TEST(DecodeInfoTest, Docker2010Golden) {
   EXPECT_EQ(info->architecture, "x86_64");
   EXPECT_EQ(info->cgroup_driver, "cgroupfs");
   EXPECT_EQ(info->cgroup_version, "1");
+  EXPECT_EQ(info->driver, "overlay2");
+  EXPECT_FALSE(info->containerd_image_store);
   EXPECT_EQ(info->docker_root_dir, "/var/lib/docker");
   EXPECT_EQ(info->logging_driver, "json-file");
   EXPECT_EQ(info->default_runtime, "runc");
@@ -77,6 +79,8 @@ TEST(DecodeInfoTest, Docker28Golden) {
   EXPECT_EQ(info->images, 11);
   EXPECT_EQ(info->ncpu, 8);
   EXPECT_EQ(info->mem_total, 33554432000);
+  EXPECT_EQ(info->driver, "overlayfs");
+  EXPECT_TRUE(info->containerd_image_store);
 }
 
 TEST(DecodeInfoTest, WrongTypedFieldsFallBackToDefaults) {

@@ -268,6 +268,44 @@ TEST_F(ImageServiceTest, ImageStatusReportsUserAsUidOrName) {
   }
 }
 
+TEST_F(ImageServiceTest, ImageStatusNamesTheReferenceTheCallerUsed) {
+  docker_.AddImage(Image(kBusyboxId, {"busybox:latest", "busybox:1.36"}));
+  for (const char* by_ref :
+       {"busybox", "busybox:1.36", "docker.io/library/busybox:latest"}) {
+    auto resp = Status(by_ref);
+    ASSERT_TRUE(resp.ok() && resp->has_image()) << by_ref;
+    EXPECT_EQ(resp->image().spec().image(), kBusyboxId);
+    EXPECT_EQ(resp->image().spec().user_specified_image(), by_ref);
+  }
+  // An ID or ID prefix is not a reference anyone specified.
+  const std::string id = kBusyboxId;
+  for (const std::string& by_id : {id, id.substr(7), id.substr(7, 12)}) {
+    auto resp = Status(by_id);
+    ASSERT_TRUE(resp.ok() && resp->has_image()) << by_id;
+    EXPECT_EQ(resp->image().spec().user_specified_image(), "") << by_id;
+  }
+}
+
+TEST_F(ImageServiceTest, ImageSpecCarriesTheEnginesDescriptorAnnotations) {
+  ImageInspect annotated = Image(kBusyboxId, {"busybox:latest"});
+  annotated.annotations = {{"org.opencontainers.image.version", "1.36"}};
+  docker_.AddImage(annotated);
+  docker_.AddImage(Image(kPauseId, {"registry.k8s.io/pause:3.10"}));
+  auto status = Status("busybox");
+  ASSERT_TRUE(status.ok() && status->has_image());
+  EXPECT_EQ(status->image().spec().annotations().at(
+                "org.opencontainers.image.version"),
+            "1.36");
+  auto list = service_->ListImages(Ctx(), {});
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->images_size(), 2);
+  for (const auto& image : list->images()) {
+    EXPECT_EQ(image.spec().image(), image.id());
+    EXPECT_EQ(image.spec().annotations_size(), image.id() == kBusyboxId ? 1 : 0)
+        << image.id();
+  }
+}
+
 TEST_F(ImageServiceTest, PodInfraImageIsPinnedAndVerboseHasInfo) {
   docker_.AddImage(Image(kPauseId, {"registry.k8s.io/pause:3.10"}));
   docker_.AddImage(Image(kBusyboxId, {"busybox:latest"}));
