@@ -15,6 +15,7 @@
 #include "cri/convert/container_mounts.h"
 #include "cri/convert/container_resources.h"
 #include "cri/convert/container_security.h"
+#include "cri/convert/image_spec_labels.h"
 #include "cri/convert/naming.h"
 #include "cri/convert/stop_signal.h"
 #include "cri/runtime_service.h"
@@ -110,6 +111,7 @@ absl::StatusOr<v1::CreateContainerResponse> RuntimeService::CreateContainer(
           : absl::StrCat(sandbox_config.log_directory(), "/",
                          config.log_path());
   c.labels[kLogPathLabel] = log_path;
+  SetImageSpecLabels(config.image(), &c.labels);
   if (!config.command().empty()) {
     c.entrypoint = std::vector<std::string>(config.command().begin(),
                                             config.command().end());

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "cri/base/stream_batches.h"
 #include "cri/container_view/container_view.h"
+#include "cri/convert/image_spec_labels.h"
 #include "cri/convert/naming.h"
 #include "cri/list_item_cache.h"
 #include "cri/runtime_service.h"
@@ -39,6 +40,7 @@ std::optional<v1::Container> ToCriContainer(const docker::ContainerSummary& s) {
   c.mutable_metadata()->set_name(parts->container);
   c.mutable_metadata()->set_attempt(parts->attempt);
   c.mutable_image()->set_image(s.image);
+  FillImageSpecFromLabels(s.labels, c.mutable_image());
   c.set_image_ref(s.image_id);
   c.set_image_id(s.image_id);
   c.set_state(StateOf(s.state));

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "cri/container_view/container_view.h"
+#include "cri/convert/image_spec_labels.h"
 #include "cri/convert/naming.h"
 #include "cri/convert/reported_resources.h"
 #include "cri/convert/stop_signal.h"
@@ -123,6 +124,7 @@ absl::StatusOr<v1::ContainerStatusResponse> RuntimeService::ContainerStatus(
   }
   // The image as the pod named it, and its ID (what PullImage returned).
   st->mutable_image()->set_image(c.config_image);
+  FillImageSpecFromLabels(c.labels, st->mutable_image());
   st->set_image_id(c.image);
   st->set_image_ref(c.image);
   absl::StatusOr<container_view::ImagePtr> image =

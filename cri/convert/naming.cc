@@ -67,7 +67,8 @@ ExtractLabels(const std::map<std::string, std::string>& docker_labels) {
     if (key == kContainerTypeLabel || key == kLogPathLabel ||
         key == kSandboxIdLabel || (sandbox && key == kContainerNameLabel) ||
         absl::StartsWith(key, kUnifiedLabelPrefix) ||
-        absl::StartsWith(key, kHugetlbLabelPrefix)) {
+        absl::StartsWith(key, kHugetlbLabelPrefix) ||
+        absl::StartsWith(key, kImageSpecLabelPrefix)) {
       continue;  // the shim's own bookkeeping
     }
     absl::string_view k = key;

@@ -32,6 +32,8 @@ inline constexpr char kAnnotationPrefix[] = "annotation.";
 // CreateContainer to StartContainer (cgroup_files.h).
 inline constexpr char kUnifiedLabelPrefix[] = "io.kubernetes.docker.unified.";
 inline constexpr char kHugetlbLabelPrefix[] = "io.kubernetes.docker.hugetlb.";
+// The container's CRI ImageSpec beyond its image (image_spec_labels.h).
+inline constexpr char kImageSpecLabelPrefix[] = "io.kubernetes.docker.image.";
 // The infra container's name in io.kubernetes.container.name.
 inline constexpr char kSandboxContainerName[] = "POD";
 

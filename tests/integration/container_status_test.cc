@@ -1,7 +1,8 @@
 // What ContainerStatus reports of a container's settings on the real
 // dockerd: the limits in force before and after an in-place resize (what
 // kubelet 1.33+ reads to confirm one), and the stop signal, which docker
-// must also send on StopContainer, real-time signals included.
+// must also send on StopContainer, real-time signals included; the image
+// spec as kubelet sent it.
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cri_fixture.h"
@@ -19,6 +20,36 @@ class ContainerStatusTest : public CriTest {
 
   std::string sandbox_;
 };
+
+// kubelet 1.30+ creates a container from the image ID, with the name the
+// pod asked for in user_specified_image; the status gives the spec back.
+TEST_F(ContainerStatusTest, ImageSpecAsKubeletSendsIt) {
+  v1::ContainerConfig c = Busybox("spec", "sleep 600");
+  const std::string name = c.image().image();
+  v1::ImageStatusRequest ask;
+  ask.mutable_image()->set_image(name);
+  v1::ImageStatusResponse image;
+  ASSERT_TRUE(cri_.images->ImageStatus(Ctx().get(), ask, &image).ok());
+  ASSERT_TRUE(image.has_image());
+  EXPECT_EQ(image.image().spec().user_specified_image(), name);
+  c.mutable_image()->set_image(image.image().id());
+  c.mutable_image()->set_user_specified_image(name);
+  (*c.mutable_image()->mutable_annotations())["io.example/checked"] = "yes";
+  const std::string id = StartContainer(sandbox_, c);
+  ASSERT_FALSE(id.empty());
+  v1::ContainerStatus st = StatusOf(id);
+  EXPECT_EQ(st.image().user_specified_image(), name);
+  EXPECT_EQ(st.image().annotations().at("io.example/checked"), "yes");
+  EXPECT_EQ(st.image_id(), image.image().id());
+  EXPECT_EQ(st.annotations().size(), 0u) << "the spec's are not the pod's";
+
+  v1::ListContainersRequest list;
+  list.mutable_filter()->set_id(id);
+  v1::ListContainersResponse listed;
+  ASSERT_TRUE(runtime_->ListContainers(Ctx().get(), list, &listed).ok());
+  ASSERT_EQ(listed.containers_size(), 1);
+  EXPECT_EQ(listed.containers(0).image().user_specified_image(), name);
+}
 
 TEST_F(ContainerStatusTest, ResizeIsReported) {
   v1::ContainerConfig c = Busybox("sized", "sleep 600");

@@ -1,6 +1,7 @@
 // ContainerStatus against the fake docker client, through a container's
 // lifecycle (start, stop, reopen, remove) and the ways it can end; the
-// stop signal and the resources (after a resize) it reports.
+// stop signal, the resources (after a resize) and the image spec it
+// reports.
 #include <limits>
 
 #include "tests/unit/cri/container_fixture.h"
@@ -64,6 +65,50 @@ TEST_F(ContainerTest, LifecycleAndStatus) {
   stop.set_timeout(1);
   EXPECT_EQ(service_->StopContainer(Ctx(), stop).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// kubelet 1.30+ creates a container from the image ID and names the image
+// the pod asked for in user_specified_image: both verbs give the spec back,
+// and none of its bookkeeping shows as a CRI label or annotation.
+TEST_F(ContainerTest, ImageSpecAsKubeletSentItIsReported) {
+  v1::CreateContainerRequest req = Create();
+  v1::ImageSpec* image = req.mutable_config()->mutable_image();
+  image->set_image(kAppImageId);
+  image->set_user_specified_image("localhost:5000/app:1");
+  image->set_runtime_handler("kata");
+  (*image->mutable_annotations())["io.example/signed"] = "yes";
+  (*image->mutable_annotations())["x"] = "";
+  absl::StatusOr<std::string> id = CreateC(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+
+  absl::StatusOr<v1::ContainerStatus> st = StatusOf(*id);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->image().image(), "localhost:5000/app:1") << "the image's tag";
+  EXPECT_EQ(st->image().user_specified_image(), "localhost:5000/app:1");
+  EXPECT_EQ(st->image().runtime_handler(), "kata");
+  EXPECT_EQ(st->image().annotations().size(), 2u);
+  EXPECT_EQ(st->image().annotations().at("io.example/signed"), "yes");
+  EXPECT_EQ(st->image().annotations().at("x"), "");
+  EXPECT_EQ(st->labels().size(), 1u) << "only tier";
+  EXPECT_EQ(st->annotations().size(), 1u) << "only owner";
+
+  v1::ListContainersResponse list =
+      *service_->ListContainers(Ctx(), v1::ListContainersRequest());
+  ASSERT_EQ(list.containers_size(), 1);
+  const v1::Container& c = list.containers(0);
+  EXPECT_EQ(c.image().user_specified_image(), "localhost:5000/app:1");
+  EXPECT_EQ(c.image().runtime_handler(), "kata");
+  EXPECT_EQ(c.image().annotations().at("io.example/signed"), "yes");
+  EXPECT_EQ(c.labels().size(), 1u);
+  EXPECT_EQ(c.annotations().size(), 1u);
+
+  // An older kubelet sends the name as the image and nothing else.
+  absl::StatusOr<std::string> plain = CreateC(Create("plain"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  st = StatusOf(*plain);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->image().user_specified_image(), "");
+  EXPECT_TRUE(st->image().annotations().empty());
 }
 
 TEST_F(ContainerTest, ExitReasons) {
