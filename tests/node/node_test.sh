@@ -33,6 +33,7 @@ export DOCKER_HOST=unix:///var/run/docker.sock
 
 build=${CRID_BUILD_DIR:?CRID_BUILD_DIR: the build tree}
 version=${CRID_VERSION:?CRID_VERSION: the project version}
+deb_version=${CRID_DEB_VERSION:?CRID_DEB_VERSION: the package version, EPOCH:VERSION}
 cri_test=${CRID_NODE_CRI_TEST:?CRID_NODE_CRI_TEST: the node_cri_test binary}
 
 if ((EUID != 0)); then
@@ -116,7 +117,7 @@ else
 fi
 # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 pkg_status() { in_node dpkg-query -W -f '${Status} ${Version}' "$1" 2>/dev/null || true; }
-assert_eq "cri-dockerd installed" "$(pkg_status cri-dockerd)" "install ok installed $version"
+assert_eq "cri-dockerd installed" "$(pkg_status cri-dockerd)" "install ok installed $deb_version"
 check "docker.io pulled in from Debian's archive" grep -q '^install ok installed ' <<<"$(pkg_status docker.io)"
 check "containernetworking-plugins (Recommends) installed" grep -q '^install ok installed' <<<"$(pkg_status containernetworking-plugins)"
 assert_eq "docker.service active (the node's own dockerd)" "$(in_node systemctl is-active docker.service)" active
