@@ -11,7 +11,9 @@
 #   3. install.sh: --dry-run changes nothing; a run prepares the node (swap
 #      line in fstab, modules, sysctls, the pause image kubeadm names,
 #      /etc/crictl.yaml) and prints the kubeadm/kubelet settings; a second
-#      run changes nothing;
+#      run changes nothing; kubeadm's preflight facts hold without kubeadm:
+#      the pause image it reports is in Docker and the daemon's, the cgroup
+#      driver it prints is docker info's;
 #   4. two pods on a CNI bridge talk (node_cri_test), then survive
 #      `systemctl restart docker` (same shim process) and
 #      `systemctl restart cri-docker` (same pods and IPs), and are removed;
@@ -187,12 +189,15 @@ node_files() {
 }
 pristine=$(node_files)
 shim_pid=$(unit_prop cri-docker.service MainPID)
+pause=registry.k8s.io/pause:3.9
+check "$pause not in the node's Docker yet" sh -c "! docker exec $NODE_CONTAINER docker image inspect $pause >/dev/null 2>&1"
 
 if out=$(in_node "$installer" --dry-run 2>&1); then ok "--dry-run"; else bad "--dry-run failed"; fi
 indent <<<"$out"
 assert_contains "--dry-run: says so" "$out" "nothing was changed"
 assert_contains "--dry-run: would comment the swap line" "$out" "commenting: #cri-dockerd:swap-off# /swapfile none swap sw 0 0"
 assert_contains "--dry-run: would write /etc/crictl.yaml" "$out" "would     write /etc/crictl.yaml (new, mode 0644)"
+assert_contains "--dry-run: would pull the pause image" "$out" "would     run: docker pull $pause"
 assert_eq "--dry-run changed no file" "$(node_files)" "$pristine"
 assert_eq "--dry-run left cri-dockerd running" "$(unit_prop cri-docker.service MainPID)" "$shim_pid"
 
@@ -208,22 +213,42 @@ for m in overlay br_netfilter; do
 done
 check "/etc/sysctl.d/99-cri-dockerd.conf" in_node grep -qx 'net.bridge.bridge-nf-call-iptables = 1' /etc/sysctl.d/99-cri-dockerd.conf
 for s in "${sysctls[@]}"; do assert_contains "$s: reported 1" "$out" "ok        $s = 1"; done
-assert_contains "the pause image kubeadm names" "$out" "ok        kubeadm v1.30.14 uses registry.k8s.io/pause:3.9"
-check "/etc/default/cri-dockerd: pause 3.9" in_node grep -q -- '--pod-infra-container-image=registry.k8s.io/pause:3.9' /etc/default/cri-dockerd
+assert_contains "the pause image kubeadm names" "$out" "ok        kubeadm v1.30.14 uses $pause"
+# kubeadm's preflight facts, checked without kubeadm: the pause image
+# install.sh reports is the one the daemon runs with, and in Docker; the
+# cgroup driver it prints is Docker's.
+reported_pause=$(sed -n 's/^ *ok *pause image: //p' <<<"$out")
+assert_eq "install.sh reports the pause image" "$reported_pause" "$pause"
+check "/etc/default/cri-dockerd: --pod-infra-container-image=$reported_pause" \
+  in_node grep -q -- "--pod-infra-container-image=$reported_pause\( \|\"\)" /etc/default/cri-dockerd
+assert_contains "install.sh pulled it" "$out" "ran       docker pull $reported_pause"
+assert_contains "and says it is in Docker" "$out" "ok        pause image in Docker: $reported_pause"
+if pause_id=$(in_node docker image inspect -f '{{.Id}}' "$reported_pause" 2>&1); then
+  ok "docker image inspect $reported_pause in the node: $pause_id"
+else
+  bad "docker image inspect $reported_pause in the node: $pause_id"
+fi
 assert_contains "options changed: cri-docker.service restarted" "$out" "ran       systemctl restart cri-docker.service"
 check "cri-docker.service runs again" test "$(in_node systemctl is-active cri-docker.service)" = active
+assert_contains "the running daemon's command line has that pause image" \
+  "$(in_node cat "/proc/$(unit_prop cri-docker.service MainPID)/cmdline" | tr '\0' '\n')" \
+  "--pod-infra-container-image=$reported_pause"
 assert_eq "/etc/crictl.yaml" "$(in_node grep -v '^#' /etc/crictl.yaml)" \
   "runtime-endpoint: unix:///var/run/cri-dockerd.sock
 image-endpoint: unix:///var/run/cri-dockerd.sock
 timeout: 10"
 assert_contains "prints kubeadm init's flag" "$out" "kubeadm init --cri-socket unix:///var/run/cri-dockerd.sock"
-assert_contains "prints the cgroup driver, from docker info" "$out" "kubelet's cgroup driver must match Docker's: cgroupfs (Docker's, from docker info)"
+node_driver=$(in_node docker info --format '{{.CgroupDriver}}')
+assert_contains "prints Docker's cgroup driver (docker info in the node: $node_driver)" "$out" \
+  "kubelet's cgroup driver must match Docker's: $node_driver (Docker's, from docker info)"
+assert_contains "the KubeletConfiguration it prints has that driver" "$out" "  cgroupDriver: $node_driver"
 assert_contains "kubeadm 1.30: config API v1beta3" "$out" "apiVersion: kubeadm.k8s.io/v1beta3"
 installed=$(node_files)
 shim_pid=$(unit_prop cri-docker.service MainPID)
 
 if out=$(in_node "$installer" 2>&1); then ok "install.sh, again"; else bad "install.sh, again, failed"; fi
 assert_contains "second run: no changes" "$out" "done: no changes, the node was already set up"
+assert_contains "second run: the pause image is there" "$out" "ok        pause image in Docker: $pause"
 assert_eq "second run changed no file" "$(node_files)" "$installed"
 assert_eq "second run left cri-dockerd running" "$(unit_prop cri-docker.service MainPID)" "$shim_pid"
 
