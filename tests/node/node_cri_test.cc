@@ -13,7 +13,12 @@
 //   PodsKeepRunning            (after restarts of docker, of cri-docker) the
 //                              same pods, containers and IPs, still talking;
 //   PodsRemoved                stop and remove them; nothing left in the
-//                              CRI, nor of their IPs in the CNI store.
+//                              CRI, nor of their IPs in the CNI store;
+//   GoPodsAdopted              (this package installed over the Go
+//                              cri-dockerd's) the pod the Go shim left
+//                              (go_pod_run.sh; its IDs in CRID_NODE_STATE)
+//                              listed, READY and RUNNING, then stopped and
+//                              removed, its checkpoint file with it.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -319,6 +324,100 @@ TEST_F(NodeCri, PodsRemoved) {
                               Env("CRID_NODE_CNI_NETWORK") + "/" + state[ip];
     EXPECT_NE(access(lease.c_str(), F_OK), 0) << lease << " still leased";
   }
+}
+
+TEST_F(NodeCri, GoPodsAdopted) {
+  State state = LoadState();
+  const std::string pod = state["go_pod"];
+  const std::string app = state["go_container"];
+  ASSERT_FALSE(pod.empty()) << "no go_pod in CRID_NODE_STATE";
+  ASSERT_FALSE(app.empty()) << "no go_container in CRID_NODE_STATE";
+  const std::string name = state["go_pod_name"];
+  const std::string ns = state["go_pod_namespace"];
+  const std::string uid = state["go_pod_uid"];
+  const std::string checkpoint =
+      root_ + "/var/lib/cri-dockerd/sandbox/" + pod;
+  EXPECT_EQ(access(checkpoint.c_str(), F_OK), 0) << checkpoint;
+
+  v1::ListPodSandboxResponse pods;
+  ASSERT_TRUE(runtime_->ListPodSandbox(Ctx().get(), {}, &pods).ok());
+  bool listed = false;
+  for (const auto& p : pods.items()) {
+    if (p.id() != pod) continue;
+    listed = true;
+    EXPECT_EQ(p.metadata().name(), name);
+    EXPECT_EQ(p.metadata().namespace_(), ns);
+    EXPECT_EQ(p.metadata().uid(), uid);
+    EXPECT_EQ(p.metadata().attempt(), 0u);
+    EXPECT_EQ(p.state(), v1::SANDBOX_READY);
+  }
+  EXPECT_TRUE(listed) << "ListPodSandbox: no " << pod << ": "
+                      << pods.DebugString();
+
+  v1::PodSandboxStatus status = PodStatus(pod);
+  EXPECT_EQ(status.state(), v1::SANDBOX_READY);
+  EXPECT_EQ(status.metadata().name(), name);
+  EXPECT_EQ(status.linux().namespaces().options().network(), v1::NODE)
+      << "a host-network pod (container and checkpoint say so)";
+
+  v1::ListContainersResponse containers;
+  ASSERT_TRUE(runtime_->ListContainers(Ctx().get(), {}, &containers).ok());
+  listed = false;
+  for (const auto& c : containers.containers()) {
+    if (c.id() != app) continue;
+    listed = true;
+    EXPECT_EQ(c.pod_sandbox_id(), pod);
+    EXPECT_EQ(c.metadata().name(), "app");
+    EXPECT_EQ(c.state(), v1::CONTAINER_RUNNING);
+  }
+  EXPECT_TRUE(listed) << "ListContainers: no " << app << ": "
+                      << containers.DebugString();
+  v1::ContainerStatus cs = ContainerStatus(app);
+  EXPECT_EQ(cs.state(), v1::CONTAINER_RUNNING);
+  EXPECT_EQ(cs.metadata().name(), "app");
+  EXPECT_EQ(cs.log_path(), absl::StrCat("/var/log/pods/", ns, "_", name, "_",
+                                        uid, "/app/0.log"));
+  auto label = cs.labels().find("io.kubernetes.pod.uid");
+  EXPECT_TRUE(label != cs.labels().end() && label->second == uid)
+      << cs.DebugString();
+
+  // As kubelet ends a pod: the container, then the sandbox.
+  v1::StopContainerRequest stop;
+  stop.set_container_id(app);
+  stop.set_timeout(10);
+  v1::StopContainerResponse stopped;
+  grpc::Status s =
+      runtime_->StopContainer(Ctx(absl::Minutes(1)).get(), stop, &stopped);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(ContainerStatus(app).state(), v1::CONTAINER_EXITED);
+  v1::RemoveContainerRequest remove;
+  remove.set_container_id(app);
+  v1::RemoveContainerResponse removed;
+  s = runtime_->RemoveContainer(Ctx(absl::Minutes(1)).get(), remove,
+                                &removed);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  v1::StopPodSandboxRequest stop_pod;
+  stop_pod.set_pod_sandbox_id(pod);
+  v1::StopPodSandboxResponse pod_stopped;
+  s = runtime_->StopPodSandbox(Ctx(absl::Minutes(1)).get(), stop_pod,
+                               &pod_stopped);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(PodStatus(pod).state(), v1::SANDBOX_NOTREADY);
+  v1::RemovePodSandboxRequest remove_pod;
+  remove_pod.set_pod_sandbox_id(pod);
+  v1::RemovePodSandboxResponse pod_removed;
+  s = runtime_->RemovePodSandbox(Ctx(absl::Minutes(1)).get(), remove_pod,
+                                 &pod_removed);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+
+  pods.Clear();
+  ASSERT_TRUE(runtime_->ListPodSandbox(Ctx().get(), {}, &pods).ok());
+  EXPECT_EQ(pods.items_size(), 0) << pods.DebugString();
+  containers.Clear();
+  ASSERT_TRUE(runtime_->ListContainers(Ctx().get(), {}, &containers).ok());
+  EXPECT_EQ(containers.containers_size(), 0) << containers.DebugString();
+  EXPECT_NE(access(checkpoint.c_str(), F_OK), 0)
+      << checkpoint << " still there after RemovePodSandbox";
 }
 
 }  // namespace

@@ -20,7 +20,13 @@
 #   5. `systemctl stop cri-docker.service` within its stop timeout;
 #   6. install.sh --uninstall restores every file it edited;
 #   7. apt-get remove keeps only the admin's edited conffile, apt-get purge
-#      removes that too: units stopped and disabled, no file of the package.
+#      removes that too: units stopped and disabled, no file of the package;
+#   8. switching from the Go cri-dockerd: a stand-in of its package
+#      (go_deb_build.sh) running a pod the Go way (go_pod_run.sh), then this
+#      package installed over it (an upgrade, thanks to the epoch): the pod
+#      listed, READY and RUNNING through the CRI, stopped and removed; our
+#      files, units and daemon in place of the Go package's; and back to the
+#      Go package with --allow-downgrades.
 # Then removes the node (node_down.sh) and checks the host is as before:
 # links, iptables rules, sysctls, the host's CRI socket, its containers.
 # Skips (77) when not root or when the host's sysctls would make the
@@ -92,10 +98,11 @@ echo "        (node up in $((SECONDS - t)) s)"
 
 # unit_prop UNIT PROPERTY: systemctl show's value.
 unit_prop() { in_node systemctl show -p "$2" --value "$1"; }
-# phase NAME: one phase of node_cri_test against the node's socket.
+# phase NAME [STATE]: one phase of node_cri_test against the node's socket;
+# STATE is the file of IDs it shares with other phases.
 phase() {
   local log=$tmp/phase.$1.log
-  if CRID_NODE_ROOT=$root CRID_NODE_STATE=$tmp/pods.state \
+  if CRID_NODE_ROOT=$root CRID_NODE_STATE=${2:-$tmp/pods.state} \
     CRID_NODE_CNI_PREFIX=${NODE_CNI_SUBNET%.*}. CRID_NODE_CNI_NETWORK=crid-node \
     timeout 300 "$cri_test" --gtest_filter="NodeCri.$1" --gtest_brief=1 >"$log" 2>&1; then
     ok "CRI: $1"
@@ -335,6 +342,101 @@ assert_eq "nothing of ours in /etc, /run, /var/lib" \
   "$(in_sh 'find /etc /run /var/lib -xdev -name "*cri-docker*" 2>/dev/null')" ""
 assert_eq "units unknown to systemd" "$(in_node systemctl list-unit-files --no-legend 'cri-docker*')" ""
 assert_eq "docker.io stays" "$(in_node systemctl is-active docker.service)" active
+
+# --- 8. switching from the Go cri-dockerd ----------------------------------------------
+section "the Go cri-dockerd's package (a stand-in) and a pod it runs"
+t=$SECONDS
+go_version=0.3.15.3-0.debian-bookworm
+if ! go_deb=$(in_node bash -s /root/go "$go_version" <"$here/go_deb_build.sh" 2>&1); then
+  bad "go_deb_build.sh: $go_deb"
+  finish
+fi
+# Each package switch (re)starts cri-docker.service: keep clear of its start
+# limit (3 in 60 s), as an admin switching packages in a hurry would have to.
+reset_start_limit() { in_node systemctl reset-failed cri-docker.service cri-docker.socket 2>/dev/null || true; }
+reset_start_limit
+if in_node env DEBIAN_FRONTEND=noninteractive apt-get install -y "$go_deb" >"$tmp/go.log" 2>&1; then
+  ok "apt-get install $go_deb"
+else
+  bad "apt-get install of the Go package failed:"
+  indent <"$tmp/go.log"
+  finish
+fi
+assert_eq "dpkg: the Go package" "$(pkg_status cri-dockerd)" "install ok installed $go_version"
+assert_eq "cri-docker.service: the Go stand-in, running" \
+  "$(in_node cri-dockerd --version) $(unit_prop cri-docker.service ActiveState)" "cri-dockerd 0.3.15 (Go stand-in) active"
+go_pid=$(unit_prop cri-docker.service MainPID)
+go_state=$tmp/go.state
+go_pod=go-web
+go_ns=crid-node-go
+go_uid=6f1c3a52-0d3e-4b1e-9d5e-2b7c8c1f0a11
+if out=$(in_node bash -s "$go_pod" "$go_ns" "$go_uid" "$pause" localhost:5000/busybox:1.36 <"$here/go_pod_run.sh" 2>&1); then
+  ok "a pod the Go way: $(tr '\n' ' ' <<<"$out")"
+  printf '%s\ngo_pod_name=%s\ngo_pod_namespace=%s\ngo_pod_uid=%s\n' "$out" "$go_pod" "$go_ns" "$go_uid" >"$go_state"
+else
+  bad "go_pod_run.sh:"
+  indent <<<"$out"
+fi
+assert_eq "its containers run, with the Go shim's names" \
+  "$(in_node docker ps --filter "label=io.kubernetes.pod.namespace=$go_ns" --format '{{.Names}}' | LC_ALL=C sort)" \
+  "k8s_POD_${go_pod}_${go_ns}_${go_uid}_0
+k8s_app_${go_pod}_${go_ns}_${go_uid}_0"
+
+section "apt-get install ./$(basename "$deb") over it"
+reset_start_limit
+if in_sh "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$(basename "$deb")" >"$tmp/switch.log" 2>&1; then
+  ok "apt-get install"
+else
+  bad "apt-get install over the Go package failed:"
+  indent <"$tmp/switch.log"
+fi
+assert_contains "apt: an upgrade ($go_version -> $deb_version), not a downgrade" "$(cat "$tmp/switch.log")" \
+  "1 upgraded, 0 newly installed, 0 to remove"
+assert_eq "dpkg: this package" "$(pkg_status cri-dockerd)" "install ok installed $deb_version"
+assert_eq "dpkg -S: the binary and the units are this package's" \
+  "$(in_node dpkg -S /usr/bin/cri-dockerd /lib/systemd/system/cri-docker.service /lib/systemd/system/cri-docker.socket)" \
+  "cri-dockerd: /usr/bin/cri-dockerd
+cri-dockerd: /lib/systemd/system/cri-docker.service
+cri-dockerd: /lib/systemd/system/cri-docker.socket"
+assert_eq "dpkg --verify: every file is this package's as shipped" "$(in_node dpkg --verify cri-dockerd 2>&1)" ""
+assert_contains "cri-dockerd --version: ours" "$(in_node cri-dockerd --version 2>&1)" "cri-dockerd $version ("
+for u in cri-docker.service cri-docker.socket; do
+  assert_eq "$u on disk is deploy/systemd/$u" "$(in_node cat "/lib/systemd/system/$u")" "$(cat "$src/deploy/systemd/$u")"
+  assert_eq "$u: loaded from it, no reload pending, active" \
+    "$(unit_prop "$u" FragmentPath) $(unit_prop "$u" NeedDaemonReload) $(unit_prop "$u" ActiveState)" \
+    "/lib/systemd/system/$u no active"
+done
+new_pid=$(unit_prop cri-docker.service MainPID)
+check "cri-docker.service restarted (pid $go_pid -> $new_pid)" test "$new_pid" != "$go_pid"
+assert_eq "its main process runs /usr/bin/cri-dockerd" "$(in_node readlink "/proc/$new_pid/exe")" /usr/bin/cri-dockerd
+assert_eq "enablement kept: socket and (as the Go package left it) service" \
+  "$(in_node systemctl is-enabled cri-docker.socket cri-docker.service | tr '\n' ' ')" "enabled enabled "
+phase GoPodsAdopted "$go_state"
+
+section "back to the Go package"
+if in_node env DEBIAN_FRONTEND=noninteractive apt-get install -y "$go_deb" >"$tmp/back.log" 2>&1; then
+  bad "apt-get -y went back to the Go package without --allow-downgrades"
+else
+  assert_contains "apt-get -y refuses the downgrade" "$(cat "$tmp/back.log")" "without --allow-downgrades"
+fi
+reset_start_limit
+if in_node env DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-downgrades "$go_deb" >"$tmp/back.log" 2>&1; then
+  ok "apt-get install --allow-downgrades $go_deb"
+else
+  bad "apt-get install --allow-downgrades failed:"
+  indent <"$tmp/back.log"
+fi
+assert_eq "dpkg: the Go package again" "$(pkg_status cri-dockerd)" "install ok installed $go_version"
+assert_eq "cri-dockerd --version: the Go stand-in" "$(in_node cri-dockerd --version)" "cri-dockerd 0.3.15 (Go stand-in)"
+check "cri-docker.service: the Go unit" in_node grep -qx 'BindsTo=containerd.service' /lib/systemd/system/cri-docker.service
+assert_eq "cri-docker.service restarted on it, active" \
+  "$(unit_prop cri-docker.service ActiveState) $(unit_prop cri-docker.service NeedDaemonReload)" "active no"
+check "the service runs the Go stand-in now" test "$(unit_prop cri-docker.service MainPID)" != "$new_pid"
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
+assert_contains "/etc/default/cri-dockerd kept, an obsolete conffile (the Go unit does not read it)" \
+  "$(in_node dpkg-query -W -f '${Conffiles}' cri-dockerd)" "/etc/default/cri-dockerd"
+check "/var/lib/cri-dockerd (checkpoints) kept" in_node test -d /var/lib/cri-dockerd/sandbox
+echo "        (switching: $((SECONDS - t)) s)"
 
 # --- the host -------------------------------------------------------------------------
 section "the node removed; the host as before"
