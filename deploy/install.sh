@@ -44,7 +44,7 @@ and overlay loaded and listed in /etc/modules-load.d; bridge-nf-call-iptables,
 bridge-nf-call-ip6tables and ip_forward = 1 in /etc/sysctl.d and applied;
 the cri-dockerd binary ($bin_path), cri-docker.service and
 cri-docker.socket, $env_path; systemd daemon-reload and
-enable --now cri-docker.socket; the pause image kubeadm reports;
+enable --now cri-docker.socket; the pause image kubeadm reports (set and pulled);
 $crictl_path; then the kubeadm and kubelet settings to use.
 
 Options:
@@ -879,8 +879,24 @@ fi
 mode=644
 if [[ -f $env_dest ]]; then mode=$(stat -c %a "$env_dest"); fi
 put_file "$work/env" $env_path "$mode"
-report ok "pause image: $(pause_in_env "$work/env")"
+pause_now=$(pause_in_env "$work/env")
+report ok "pause image: ${pause_now:-the daemon default}"
 env_changed=$((changes - before))
+# In Docker now, as kubeadm's preflight (ImagePull) would leave it: the first
+# pod then starts without a pull.
+if [[ -z $pause_now ]]; then
+  report note "no --pod-infra-container-image in $env_path: cri-dockerd pulls its default with the first pod"
+elif [[ -n $root ]]; then
+  act docker pull "$pause_now"
+elif ((!docker_running)); then
+  warn "dockerd is not running: $pause_now not pulled; cri-dockerd pulls it with the first pod"
+elif timeout 10 docker image inspect "$pause_now" >/dev/null 2>&1; then
+  report ok "pause image in Docker: $pause_now"
+elif act docker pull "$pause_now"; then
+  if ((live)); then report ok "pause image in Docker: $pause_now"; fi
+else
+  warn "docker pull $pause_now failed ($(last_output)); cri-dockerd pulls it with the first pod"
+fi
 
 # --- 11 ------------------------------------------------------------------------------
 step "Enable cri-docker.socket"

@@ -29,6 +29,16 @@ install(FILES ${_crid_deploy}/README.md DESTINATION share/doc/cri-dockerd
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME cri-dockerd)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+# Epoch 1: the Go cri-dockerd's package has the same name and versions like
+# 0.3.15.3-0.debian-bookworm, above this project's 0.1.0; with the epoch
+# (Version: 1:0.1.0) installing this package over the Go one is an upgrade,
+# as a drop-in replacement should be, and the Go package's own upgrades do
+# not replace it again. Going back to the Go package is then a downgrade
+# (apt-get install --allow-downgrades; README: "Switching from the Go
+# cri-dockerd"). Tests get the package's version as CRID_DEB_VERSION.
+set(CRID_DEB_EPOCH 1)
+set(CRID_DEB_VERSION ${CRID_DEB_EPOCH}:${PROJECT_VERSION})
+set(CPACK_DEBIAN_PACKAGE_EPOCH ${CRID_DEB_EPOCH})
 set(CPACK_PACKAGE_VENDOR "cri-dockerd C++")
 set(CPACK_PACKAGE_CONTACT "cri-dockerd C++ developers <root@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
@@ -41,7 +51,19 @@ drop-in for the Go cri-dockerd: same binary, flags, units and socket.\n\
 /usr/share/cri-dockerd/install.sh prepares the node for kubeadm.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES TRUE)
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# Debian's file names leave the epoch out (dpkg-name): cpack's DEB-DEFAULT
+# would name the file cri-dockerd_1:0.1.0_amd64.deb, so name it here,
+# cri-dockerd_0.1.0_amd64.deb, with the architecture dpkg reports.
+execute_process(COMMAND dpkg --print-architecture
+  OUTPUT_VARIABLE _crid_deb_arch OUTPUT_STRIP_TRAILING_WHITESPACE
+  ERROR_QUIET)
+if(_crid_deb_arch)
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${_crid_deb_arch})
+  set(CPACK_DEBIAN_FILE_NAME
+    ${CPACK_PACKAGE_NAME}_${PROJECT_VERSION}_${_crid_deb_arch}.deb)
+else()
+  set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+endif()
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "docker.io | docker-ce")

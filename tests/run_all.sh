@@ -3,9 +3,9 @@
 # Installs build and lab packages, brings up the lab (dockerd, registries,
 # test images), checks formatting, builds with warnings as errors and runs
 # every tier: unit, component, integration (and docker26: the same tests on the
-# lab's second engine), fault.
+# lab's second engine), fault, node (the package on a systemd node).
 #   tests/run_all.sh            # everything
-#   CRID_TEST_LABELS=unit tests/run_all.sh   # one tier (unit|component|integration|docker26|fault)
+#   CRID_TEST_LABELS=unit tests/run_all.sh   # one tier (unit|component|integration|docker26|fault|node)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

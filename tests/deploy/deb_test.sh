@@ -13,6 +13,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 build=${CRID_BUILD_DIR:?CRID_BUILD_DIR: the build tree}
 version=${CRID_VERSION:?CRID_VERSION: the project version}
+# The package's version: the project's with an epoch (deploy/packaging.cmake).
+deb_version=${CRID_DEB_VERSION:?CRID_DEB_VERSION: the package version, EPOCH:VERSION}
 
 section "cpack -G DEB"
 if ! cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1; then
@@ -29,7 +31,9 @@ info=$(dpkg-deb -I "$deb")
 echo "$info" | indent
 field() { dpkg-deb -f "$deb" "$1"; }
 assert_eq "Package" "$(field Package)" cri-dockerd
-assert_eq "Version" "$(field Version)" "$version"
+assert_eq "Version (with the epoch; not in the file name)" "$(field Version)" "$deb_version"
+check "newer than any Go cri-dockerd package (0.3.x, 0.4.x, 1.x)" \
+  dpkg --compare-versions "$(field Version)" gt 99.0.0-0.debian-bookworm
 depends=$(field Depends)
 assert_contains "Depends on Docker Engine" "$depends" "docker.io | docker-ce"
 # dpkg-shlibdeps found the libraries the binary links against.
@@ -114,7 +118,7 @@ cleanup_hooks+=("dpkg-query -W cri-dockerd >/dev/null 2>&1 && dpkg --purge cri-d
 if dpkg_retry dpkg -i "$deb"; then ok "dpkg -i"; else bad "dpkg -i failed:"; fi
 indent <"$tmp/dpkg.log"
 dpkg_log=$(cat "$tmp/dpkg.log")
-assert_eq "package installed" "$(dpkg-query -W -f '${Status} ${Version}' cri-dockerd)" "install ok installed $version"
+assert_eq "package installed" "$(dpkg-query -W -f '${Status} ${Version}' cri-dockerd)" "install ok installed $deb_version"
 for f in /usr/bin/cri-dockerd /lib/systemd/system/cri-docker.service /lib/systemd/system/cri-docker.socket \
   /etc/default/cri-dockerd /usr/share/cri-dockerd/install.sh; do
   check "installed: $f" test -f "$f"

@@ -117,6 +117,18 @@ check "postrm remove: other links kept" test -L /etc/systemd/system/multi-user.t
 assert_contains "postrm remove: daemon-reload" "$got" "systemctl --system daemon-reload"
 run_script postrm purge
 assert_contains "postrm purge: enablement state gone" "$got" "deb-systemd-helper purge cri-docker.socket cri-docker.service"
+# The daemon's state directory, in a root of the test's own (DPKG_ROOT).
+state=$tmp/dpkgroot/var/lib/cri-dockerd
+mkdir -p "$state/sandbox"
+DPKG_ROOT=$tmp/dpkgroot run_script postrm purge
+check "postrm purge: an empty state directory removed" test ! -e "$state"
+mkdir -p "$state/sandbox"
+echo '{}' >"$state/sandbox/0123abcd"
+DPKG_ROOT=$tmp/dpkgroot run_script postrm purge
+check "postrm purge: a pod's checkpoint kept" test -f "$state/sandbox/0123abcd"
+assert_contains "postrm purge: says why" "$out" "keeping $state: it holds checkpoints of pods still on this node"
+DPKG_ROOT=$tmp/dpkgroot run_script postrm remove
+check "postrm remove: the state directory kept" test -d "$state"
 
 section "no systemd (containers, CI): nothing started or stopped"
 rm -r /run/systemd/system

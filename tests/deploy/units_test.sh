@@ -43,7 +43,7 @@ section "cri-docker.socket"
 socket=$src/deploy/systemd/cri-docker.socket
 settings() { grep -v '^[#;]' "$1" | grep '='; }
 for kv in ListenStream=%t/cri-dockerd.sock SocketMode=0660 SocketUser=root SocketGroup=docker \
-  PartOf=cri-docker.service WantedBy=sockets.target; do
+  RemoveOnStop=yes PartOf=cri-docker.service WantedBy=sockets.target; do
   assert_contains "socket: $kv" "$(settings "$socket")" "$kv"
 done
 
