@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -15,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "cmd/cri-dockerd/sd_daemon.h"
 #include "common/logging.h"
 
 namespace cri_dockerd {
@@ -98,22 +98,23 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(
     return OpenUnix(std::string(rest), std::string(endpoint));
   }
   if (absl::ConsumePrefix(&rest, "fd://")) {
-    const int n = sd_listen_fds(/*unset_environment=*/1);
-    if (n < 0) {
+    absl::StatusOr<int> listened = daemon::ListenFds();
+    if (!listened.ok()) {
       return absl::FailedPreconditionError(
-          absl::StrCat("fd://: reading LISTEN_FDS: ", ErrnoText(-n)));
+          absl::StrCat("fd://: ", listened.status().message()));
     }
+    const int n = *listened;
     if (n == 0) {
       return absl::FailedPreconditionError(
           "--container-runtime-endpoint fd:// needs a socket passed by "
           "systemd socket activation (LISTEN_FDS is not set for this "
           "process)");
     }
-    const int fd = SD_LISTEN_FDS_START;
-    for (int extra = fd + 1; extra < SD_LISTEN_FDS_START + n; ++extra) {
+    const int fd = daemon::kListenFdsStart;
+    for (int extra = fd + 1; extra < daemon::kListenFdsStart + n; ++extra) {
       close(extra);  // only the first socket is served
     }
-    if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+    if (!daemon::IsListeningStreamSocket(fd)) {
       close(fd);
       return absl::FailedPreconditionError(
           "fd://: the socket passed by systemd is not a listening stream "

@@ -5,7 +5,6 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <systemd/sd-daemon.h>
 
 #include <cstdio>
 #include <memory>
@@ -24,6 +23,7 @@
 #include "cmd/cri-dockerd/grpc_server.h"
 #include "cmd/cri-dockerd/listener.h"
 #include "cmd/cri-dockerd/runtime_cgroups.h"
+#include "cmd/cri-dockerd/sd_daemon.h"
 #include "common/go_duration.h"
 #include "common/kernel_features.h"
 #include "common/logging.h"
@@ -297,11 +297,11 @@ int Run(int argc, char** argv) {
                       "every pod and container on this node";
     }
   }
-  sd_notify(0, "READY=1");
+  daemon::Notify("READY=1");
 
   const int sig = WaitForStopSignal(stop_signals);
   LOG(INFO) << "received " << strsignal(sig) << ", shutting down";
-  sd_notify(0, "STOPPING=1");
+  daemon::Notify("STOPPING=1");
   // Event streams never end by themselves: end them before draining.
   runtime.StopContainerEvents();
   (*server)->Shutdown(kShutdownGrace);

@@ -37,7 +37,7 @@ check "newer than any Go cri-dockerd package (0.3.x, 0.4.x, 1.x)" \
 depends=$(field Depends)
 assert_contains "Depends on Docker Engine" "$depends" "docker.io | docker-ce"
 # dpkg-shlibdeps found the libraries the binary links against.
-for lib in libgrpc++1.51 libprotobuf32 libabsl20220623 libcurl4 libsystemd0 libc6; do
+for lib in libgrpc++1.51 libprotobuf32 libabsl20220623 libcurl4 libc6; do
   assert_contains "Depends on $lib (shlibdeps)" "$depends" "$lib"
 done
 for s in postinst prerm postrm; do

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config clang-format
   clang libclang-rt-14-dev # libFuzzer + ASan for tests/fuzz
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev nlohmann-json3-dev libcurl4-openssl-dev libsystemd-dev
+  libabsl-dev nlohmann-json3-dev libcurl4-openssl-dev
   libssl-dev # SHA-1 for the WebSocket handshake
   zlib1g-dev # SPDY header compression
   libgtest-dev libgmock-dev

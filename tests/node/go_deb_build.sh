@@ -7,8 +7,8 @@
 #                                             a Go-style --version, and as the
 #                                             service tells systemd it is
 #                                             ready, then waits; serves nothing
-#   /lib/systemd/system/cri-docker.service    units as the Go project's
-#   /lib/systemd/system/cri-docker.socket     packaging/systemd/ has them
+#   /lib/systemd/system/cri-docker.service    units with the Go project's
+#   /lib/systemd/system/cri-docker.socket     names and socket
 # and maintainer scripts doing what debhelper's generate for it (both units
 # enabled and started; on removal stopped; on purge disabled). Prints the
 # .deb's path. Runs in the node tier's node (node_test.sh pipes it in).
@@ -32,44 +32,32 @@ exec sleep infinity
 EOF
 chmod 0755 "$tree/usr/bin/cri-dockerd"
 
-# The Go project's units, directive for directive.
+# Units with the Go project's names, socket path and the settings this
+# switch depends on (the socket's path, mode and group; the service
+# socket-activated as Type=notify and enabled): what the package that is
+# replaced leaves on a node.
 cat >"$tree/lib/systemd/system/cri-docker.service" <<'EOF'
 [Unit]
-Description=CRI Interface for Docker Application Container Engine
-Documentation=https://docs.mirantis.com
-BindsTo=containerd.service
-After=network-online.target firewalld.service containerd.service docker.service
-Wants=network-online.target
+Description=cri-dockerd stand-in (the Go package's unit)
+After=docker.service
 Requires=cri-docker.socket
 
 [Service]
 Type=notify
 ExecStart=/usr/bin/cri-dockerd --container-runtime-endpoint fd://
-ExecReload=/bin/kill -s HUP $MAINPID
-TimeoutSec=0
-RestartSec=2
 Restart=always
-StartLimitBurst=3
-StartLimitInterval=60s
-LimitNOFILE=infinity
-LimitNPROC=infinity
-LimitCORE=infinity
-TasksMax=infinity
-Delegate=yes
-KillMode=process
 
 [Install]
 WantedBy=multi-user.target
 EOF
 cat >"$tree/lib/systemd/system/cri-docker.socket" <<'EOF'
 [Unit]
-Description=CRI Docker Socket for the API
+Description=cri-dockerd stand-in socket (the Go package's unit)
 PartOf=cri-docker.service
 
 [Socket]
 ListenStream=%t/cri-dockerd.sock
 SocketMode=0660
-SocketUser=root
 SocketGroup=docker
 
 [Install]

@@ -428,7 +428,7 @@ else
 fi
 assert_eq "dpkg: the Go package again" "$(pkg_status cri-dockerd)" "install ok installed $go_version"
 assert_eq "cri-dockerd --version: the Go stand-in" "$(in_node cri-dockerd --version)" "cri-dockerd 0.3.15 (Go stand-in)"
-check "cri-docker.service: the Go unit" in_node grep -qx 'BindsTo=containerd.service' /lib/systemd/system/cri-docker.service
+check "cri-docker.service: the Go package's unit" in_node grep -qx "Description=cri-dockerd stand-in (the Go package's unit)" /lib/systemd/system/cri-docker.service
 assert_eq "cri-docker.service restarted on it, active" \
   "$(unit_prop cri-docker.service ActiveState) $(unit_prop cri-docker.service NeedDaemonReload)" "active no"
 check "the service runs the Go stand-in now" test "$(unit_prop cri-docker.service MainPID)" != "$new_pid"
