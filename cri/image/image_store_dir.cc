@@ -53,9 +53,9 @@ std::string ImageStoreDir(const docker::SystemInfo& info,
     if (root.empty()) root = kDefaultContainerdRoot;
   }
   if (!IsDir(root)) return info.docker_root_dir;
-  const std::string snapshots = absl::StrCat(
-      root, "/io.containerd.snapshotter.v1.",
-      info.driver.empty() ? "overlayfs" : info.driver);
+  const std::string snapshots =
+      absl::StrCat(root, "/io.containerd.snapshotter.v1.",
+                   info.driver.empty() ? "overlayfs" : info.driver);
   return IsDir(snapshots) ? snapshots : root;
 }
 

@@ -18,8 +18,8 @@ inline constexpr char kContainerdConfigFile[] = "/etc/containerd/config.toml";
 // else /var/lib/containerd. The snapshotter's directory in that root
 // (io.containerd.snapshotter.v1.<Driver>) when it exists, else the root;
 // docker's data root when neither exists or the engine uses its own store.
-std::string ImageStoreDir(const docker::SystemInfo& info,
-                          const std::string& containerd_config =
-                              kContainerdConfigFile);
+std::string ImageStoreDir(
+    const docker::SystemInfo& info,
+    const std::string& containerd_config = kContainerdConfigFile);
 
 }  // namespace cri_dockerd::image

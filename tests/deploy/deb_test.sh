@@ -16,12 +16,7 @@ version=${CRID_VERSION:?CRID_VERSION: the project version}
 # The package's version: the project's with an epoch (deploy/packaging.cmake).
 deb_version=${CRID_DEB_VERSION:?CRID_DEB_VERSION: the package version, EPOCH:VERSION}
 
-section "cpack -G DEB"
-if ! cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1; then
-  bad "cpack failed:"
-  indent <"$tmp/cpack.log"
-  finish
-fi
+build_deb "$build" "$tmp/pkg"
 deb=$(find "$tmp/pkg" -maxdepth 1 -name '*.deb')
 assert_eq "one package: cri-dockerd_${version}_$(dpkg --print-architecture).deb" \
   "$(basename "$deb")" "cri-dockerd_${version}_$(dpkg --print-architecture).deb"

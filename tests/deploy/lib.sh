@@ -117,6 +117,17 @@ finish() {
   echo "all $checks checks passed"
 }
 
+# build_deb BUILD_DIR OUTDIR: the Debian package cpack makes from the build
+# tree, in OUTDIR; a failure shows cpack's output and ends the test.
+build_deb() {
+  section "cpack -G DEB"
+  if ! cpack -G DEB --config "$1/CPackConfig.cmake" -B "$2" >"$2.log" 2>&1; then
+    bad "cpack failed:"
+    indent <"$2.log"
+    finish
+  fi
+}
+
 # new_root: a staging root shaped like a fresh Debian 12 node with Docker
 # (a stand-in dockerd), swap in /etc/fstab, /etc/hosts.
 new_root() {

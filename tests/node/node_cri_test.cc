@@ -35,6 +35,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cri_daemon.h"
+#include "tests/integration/cri_fixture.h"
 #include "tests/integration/daemon_process.h"
 #include "tests/poll_until.h"
 
@@ -43,10 +44,8 @@ namespace {
 
 namespace v1 = ::runtime::v1;
 
-constexpr char kBusybox[] = "localhost:5000/busybox:1.36";
 constexpr char kNamespace[] = "crid-node";
 constexpr char kPage[] = "crid-node-page";
-constexpr absl::Duration kPatience = absl::Seconds(60);
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -91,18 +90,6 @@ class NodeCri : public ::testing::Test {
                                           name, "_", name, "-uid"));
     return config;
   }
-  static v1::ContainerConfig Busybox(const std::string& name,
-                                     const std::string& script) {
-    v1::ContainerConfig c;
-    c.mutable_metadata()->set_name(name);
-    c.mutable_image()->set_image(kBusybox);
-    c.add_command("sh");
-    c.add_args("-c");
-    c.add_args(script);
-    c.set_log_path(name + ".log");
-    return c;
-  }
-
   std::string RunPod(const v1::PodSandboxConfig& config) {
     v1::RunPodSandboxRequest req;
     *req.mutable_config() = config;
@@ -238,7 +225,8 @@ TEST_F(NodeCri, PodsRunAndTalk) {
   ASSERT_FALSE(state["server_pod"].empty());
   state["server"] = RunContainer(
       state["server_pod"], server_pod,
-      Busybox("httpd", absl::StrCat("mkdir -p /www && echo ", kPage,
+      BusyboxContainer("httpd",
+                       absl::StrCat("mkdir -p /www && echo ", kPage,
                                     " >/www/index.html && echo serving && "
                                     "exec httpd -f -p 8080 -h /www")));
   const v1::PodSandboxConfig client_pod = PodConfig("client");
@@ -246,9 +234,9 @@ TEST_F(NodeCri, PodsRunAndTalk) {
   ASSERT_FALSE(state["client_pod"].empty());
   state["client"] =
       RunContainer(state["client_pod"], client_pod,
-                   Busybox("client",
-                           "trap 'exit 0' TERM; echo client-started; "
-                           "while :; do sleep 1; done"));
+                   BusyboxContainer("client",
+                                    "trap 'exit 0' TERM; echo client-started; "
+                                    "while :; do sleep 1; done"));
   SaveState(state);  // PodsRemoved removes them even if a check fails
   ASSERT_FALSE(state["server"].empty());
   ASSERT_FALSE(state["client"].empty());
@@ -335,8 +323,7 @@ TEST_F(NodeCri, GoPodsAdopted) {
   const std::string name = state["go_pod_name"];
   const std::string ns = state["go_pod_namespace"];
   const std::string uid = state["go_pod_uid"];
-  const std::string checkpoint =
-      root_ + "/var/lib/cri-dockerd/sandbox/" + pod;
+  const std::string checkpoint = root_ + "/var/lib/cri-dockerd/sandbox/" + pod;
   EXPECT_EQ(access(checkpoint.c_str(), F_OK), 0) << checkpoint;
 
   v1::ListPodSandboxResponse pods;
@@ -393,8 +380,7 @@ TEST_F(NodeCri, GoPodsAdopted) {
   v1::RemoveContainerRequest remove;
   remove.set_container_id(app);
   v1::RemoveContainerResponse removed;
-  s = runtime_->RemoveContainer(Ctx(absl::Minutes(1)).get(), remove,
-                                &removed);
+  s = runtime_->RemoveContainer(Ctx(absl::Minutes(1)).get(), remove, &removed);
   EXPECT_TRUE(s.ok()) << s.error_message();
   v1::StopPodSandboxRequest stop_pod;
   stop_pod.set_pod_sandbox_id(pod);

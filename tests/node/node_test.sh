@@ -68,12 +68,7 @@ host_state() {
 host_before=$(host_state)
 
 # --- the package ----------------------------------------------------------------
-section "cpack -G DEB"
-if ! cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1; then
-  bad "cpack failed:"
-  indent <"$tmp/cpack.log"
-  finish
-fi
+build_deb "$build" "$tmp/pkg"
 deb=$(find "$tmp/pkg" -maxdepth 1 -name 'cri-dockerd_*.deb')
 assert_eq "built cri-dockerd_${version}_amd64.deb" "$(basename "$deb")" \
   "cri-dockerd_${version}_$(dpkg --print-architecture).deb"
@@ -92,6 +87,20 @@ pid=$(docker inspect -f '{{.State.Pid}}' "$NODE_CONTAINER")
 root=/proc/$pid/root
 in_node() { docker exec -i "$NODE_CONTAINER" "$@"; }
 in_sh() { docker exec -i "$NODE_CONTAINER" sh -c "$1"; }
+# node_apt LOG DESC ARGS...: apt-get ARGS in the node, from /root (where
+# ./<name>.deb is copied), its output kept in LOG; one check, and apt's
+# output shown when it fails.
+node_apt() {
+  local log=$1 desc=$2
+  shift 2
+  if in_node env -C /root DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$log" 2>&1; then
+    ok "$desc"
+  else
+    bad "$desc failed:"
+    indent <"$log"
+    return 1
+  fi
+}
 assert_eq "PID 1 in the node is systemd" "$(in_node cat /proc/1/comm)" systemd
 assert_eq "systemctl is-system-running" "$(in_node systemctl is-system-running)" running
 echo "        (node up in $((SECONDS - t)) s)"
@@ -117,13 +126,8 @@ phase() {
 section "apt-get install ./$(basename "$deb") in the node"
 docker cp "$deb" "$NODE_CONTAINER:/root/" >/dev/null
 t=$SECONDS
-if in_sh "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$(basename "$deb")" >"$tmp/apt.log" 2>&1; then
-  ok "apt-get install ($((SECONDS - t)) s)"
-else
-  bad "apt-get install failed:"
-  indent <"$tmp/apt.log"
-  finish
-fi
+node_apt "$tmp/apt.log" "apt-get install" install -y "./$(basename "$deb")" || finish
+echo "        ($((SECONDS - t)) s)"
 # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 pkg_status() { in_node dpkg-query -W -f '${Status} ${Version}' "$1" 2>/dev/null || true; }
 assert_eq "cri-dockerd installed" "$(pkg_status cri-dockerd)" "install ok installed $deb_version"
@@ -315,12 +319,7 @@ if in_node systemctl start cri-docker.service; then ok "started cri-docker.servi
 mapfile -t pkg_files < <(in_sh 'dpkg -L cri-dockerd | while read -r f; do [ -d "$f" ] || echo "$f"; done')
 check "the package's files (${#pkg_files[@]})" test "${#pkg_files[@]}" -ge 10
 in_sh 'sed -i "s/^CRI_DOCKERD_OPTS=\"/&--log-level=debug /" /etc/default/cri-dockerd'
-if in_node env DEBIAN_FRONTEND=noninteractive apt-get remove -y cri-dockerd >"$tmp/remove.log" 2>&1; then
-  ok "apt-get remove"
-else
-  bad "apt-get remove failed:"
-  indent <"$tmp/remove.log"
-fi
+node_apt "$tmp/remove.log" "apt-get remove" remove -y cri-dockerd || true
 for u in cri-docker.service cri-docker.socket; do
   assert_eq "$u stopped" "$(in_node systemctl is-active "$u")" inactive
 done
@@ -328,12 +327,7 @@ assert_eq "no cri-dockerd process" "$(in_sh 'grep -lx cri-dockerd /proc/[0-9]*/c
 check "the edited conffile stays (Debian policy)" in_node grep -q -- '--log-level=debug' /etc/default/cri-dockerd
 
 section "apt-get purge cri-dockerd"
-if in_node env DEBIAN_FRONTEND=noninteractive apt-get purge -y cri-dockerd >"$tmp/purge.log" 2>&1; then
-  ok "apt-get purge"
-else
-  bad "apt-get purge failed:"
-  indent <"$tmp/purge.log"
-fi
+node_apt "$tmp/purge.log" "apt-get purge" purge -y cri-dockerd || true
 check "purged: unknown to dpkg" sh -c "! docker exec $NODE_CONTAINER dpkg-query -W cri-dockerd >/dev/null 2>&1"
 # shellcheck disable=SC2016 # expanded in the node
 left=$(printf '%s\n' "${pkg_files[@]}" | in_sh 'while read -r f; do [ ! -e "$f" ] || echo "$f"; done')
@@ -355,13 +349,7 @@ fi
 # limit (3 in 60 s), as an admin switching packages in a hurry would have to.
 reset_start_limit() { in_node systemctl reset-failed cri-docker.service cri-docker.socket 2>/dev/null || true; }
 reset_start_limit
-if in_node env DEBIAN_FRONTEND=noninteractive apt-get install -y "$go_deb" >"$tmp/go.log" 2>&1; then
-  ok "apt-get install $go_deb"
-else
-  bad "apt-get install of the Go package failed:"
-  indent <"$tmp/go.log"
-  finish
-fi
+node_apt "$tmp/go.log" "apt-get install $go_deb (the Go package)" install -y "$go_deb" || finish
 assert_eq "dpkg: the Go package" "$(pkg_status cri-dockerd)" "install ok installed $go_version"
 assert_eq "cri-docker.service: the Go stand-in, running" \
   "$(in_node cri-dockerd --version) $(unit_prop cri-docker.service ActiveState)" "cri-dockerd 0.3.15 (Go stand-in) active"
@@ -384,12 +372,7 @@ k8s_app_${go_pod}_${go_ns}_${go_uid}_0"
 
 section "apt-get install ./$(basename "$deb") over it"
 reset_start_limit
-if in_sh "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$(basename "$deb")" >"$tmp/switch.log" 2>&1; then
-  ok "apt-get install"
-else
-  bad "apt-get install over the Go package failed:"
-  indent <"$tmp/switch.log"
-fi
+node_apt "$tmp/switch.log" "apt-get install over the Go package" install -y "./$(basename "$deb")" || true
 assert_contains "apt: an upgrade ($go_version -> $deb_version), not a downgrade" "$(cat "$tmp/switch.log")" \
   "1 upgraded, 0 newly installed, 0 to remove"
 assert_eq "dpkg: this package" "$(pkg_status cri-dockerd)" "install ok installed $deb_version"
@@ -420,12 +403,7 @@ else
   assert_contains "apt-get -y refuses the downgrade" "$(cat "$tmp/back.log")" "without --allow-downgrades"
 fi
 reset_start_limit
-if in_node env DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-downgrades "$go_deb" >"$tmp/back.log" 2>&1; then
-  ok "apt-get install --allow-downgrades $go_deb"
-else
-  bad "apt-get install --allow-downgrades failed:"
-  indent <"$tmp/back.log"
-fi
+node_apt "$tmp/back.log" "apt-get install --allow-downgrades $go_deb" install -y --allow-downgrades "$go_deb" || true
 assert_eq "dpkg: the Go package again" "$(pkg_status cri-dockerd)" "install ok installed $go_version"
 assert_eq "cri-dockerd --version: the Go stand-in" "$(in_node cri-dockerd --version)" "cri-dockerd 0.3.15 (Go stand-in)"
 check "cri-docker.service: the Go package's unit" in_node grep -qx "Description=cri-dockerd stand-in (the Go package's unit)" /lib/systemd/system/cri-docker.service

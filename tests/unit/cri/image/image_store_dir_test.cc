@@ -17,7 +17,8 @@ using testing_util::TempDir;
 
 void MakeDirs(const std::string& path) {
   for (size_t i = 1; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+    if (i == path.size() || path[i] == '/')
+      mkdir(path.substr(0, i).c_str(), 0755);
   }
 }
 
@@ -54,10 +55,10 @@ TEST(ImageStoreDirTest, SystemContainerdRootComesFromItsConfig) {
   MakeDirs(root);
   const std::string croot = dir.path() + "/containerd-root";
   MakeDirs(croot + "/io.containerd.snapshotter.v1.overlayfs");
-  const std::string config = dir.Write(
-      "config.toml", "version = 2\n  root = \"" + croot +
-                         "\"\nstate = \"/run/containerd\"\n\n"
-                         "[plugins]\n  root = \"/elsewhere\"\n");
+  const std::string config =
+      dir.Write("config.toml", "version = 2\n  root = \"" + croot +
+                                   "\"\nstate = \"/run/containerd\"\n\n"
+                                   "[plugins]\n  root = \"/elsewhere\"\n");
   EXPECT_EQ(ImageStoreDir(Info(root, true), config),
             croot + "/io.containerd.snapshotter.v1.overlayfs");
   // Single quotes are TOML too.
