@@ -104,6 +104,9 @@ for h in "${tls_hosts[@]}"; do
 done
 
 # --- dockerd ------------------------------------------------------------------
+# Every cgroup v1 hierarchy mounted, as on a systemd host (cgroup_mounts.sh
+# says why).
+"$here/cgroup_mounts.sh"
 if docker info >/dev/null 2>&1; then
   engine="dockerd kept"
   # Go re-reads /etc/hosts at most every 5 s: let a running dockerd see new entries.

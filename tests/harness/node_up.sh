@@ -50,6 +50,10 @@ mkdir -p "$NODE_DOCKER_DATA"
 fwd_chain=FORWARD
 if iptables -S DOCKER-USER >/dev/null 2>&1; then fwd_chain=DOCKER-USER; fi
 iptables -I "$fwd_chain" 1 "${NODE_FORWARD_RULE[@]}"
+# The node's systemd mounts every cgroup v1 controller it finds unmounted,
+# which leaves the host with hierarchies it cannot see: mount them here
+# first (cgroup_mounts.sh).
+"$here/cgroup_mounts.sh"
 say "starting $NODE_CONTAINER from $image"
 # SIGRTMIN+3 asks systemd to shut down (it ignores SIGTERM).
 docker run -d --name "$NODE_CONTAINER" --label org.crid-lab.node=1 \

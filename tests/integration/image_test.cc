@@ -124,7 +124,7 @@ class ImageTest : public testing::Test {
     EXPECT_TRUE(images_->ListImages(Ctx().get(), {}, &resp).ok());
     return {resp.images().begin(), resp.images().end()};
   }
-  // A 4 MiB image no engine has seen: a layer of fresh random bytes, built
+  // An 8 MiB image no engine has seen: a layer of fresh random bytes, built
   // by the lab's host engine, pushed to the open registry and forgotten by
   // that engine. Removing an image does not make an engine fetch its layer
   // again (on the containerd store, containerd keeps the content until its
@@ -138,7 +138,7 @@ class ImageTest : public testing::Test {
         "set -e; d='docker -H unix:///var/run/docker.sock'; "
         "printf 'FROM ",
         kBusybox,
-        "\\nRUN head -c 4194304 /dev/urandom >/big\\n' | "
+        "\\nRUN head -c 8388608 /dev/urandom >/big\\n' | "
         "timeout 120 $d build -q -t ",
         ref, " - >/dev/null; ", "timeout 120 $d push ", ref, " >/dev/null; ",
         "$d rmi ", ref, " >/dev/null");
@@ -380,14 +380,18 @@ TEST_F(ImageTest, SlowButMovingPullIsNotCancelled) {
   const std::string big = PushFreshBigImage();
   ASSERT_FALSE(big.empty());
   StartDaemon({"--image-pull-progress-deadline", "3s"});
-  ThrottlingProxy slow(kOpenRegistryPort, 512 * 1024);
+  // 1 MiB/s: on the containerd image store docker reports a download's
+  // progress in steps of 1 MiB, so a step comes every second, well inside
+  // the 3 s deadline even on a loaded machine, while the whole pull takes
+  // longer than the deadline.
+  ThrottlingProxy slow(kOpenRegistryPort, 1024 * 1024);
   const std::string ref = absl::StrCat("127.0.0.1:", slow.port(), "/", big);
   const absl::Time start = absl::Now();
   const std::string id = MustPull(ref);
   const absl::Duration took = absl::Now() - start;
   EXPECT_FALSE(id.empty());
   EXPECT_GT(took, absl::Seconds(4))
-      << "the 4 MiB layer should take ~8 s at 512 KiB/s, longer than the "
+      << "the 8 MiB layer should take ~8 s at 1 MiB/s, longer than the "
          "3 s progress deadline";
   EXPECT_EQ(id, DockerImageId(ref));
 }
