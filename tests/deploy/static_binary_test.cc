@@ -2,10 +2,14 @@
 // target) is fully static: no interpreter, no shared library. Proven by
 // running it in a root filesystem that holds nothing but the binary, an
 // /etc/group and an /etc/nsswitch.conf naming services that only shared
-// NSS modules provide (`docker import`ed, run on the lab's dockerd with no
-// network): --version, then the CRI served on a bind-mounted socket
-// directory to the generated client on the host, carried out against the
-// lab's dockerd through the bind-mounted docker.sock.
+// NSS modules provide (`docker import`ed, run on the lab's dockerd):
+// --version, then the CRI served on a bind-mounted socket directory to the
+// generated client on the host, carried out against the lab's dockerd
+// through the bind-mounted docker.sock, and through a tcp:// endpoint
+// whose host name only /etc/hosts knows.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,9 +113,12 @@ class StaticRootfsTest : public testing::Test {
     if (imported_) Docker({"rmi", "-f", image_}, absl::Seconds(60));
   }
 
-  // `docker run` of the image with no network and the lab's docker.sock
-  // at the default /var/run/docker.sock.
-  std::vector<std::string> Run(std::vector<std::string> command) {
+  // `docker run` of the image with the lab's docker.sock at the default
+  // /var/run/docker.sock, the socket directory at /sock and `options`
+  // (default: no network).
+  std::vector<std::string> Run(std::vector<std::string> command,
+                               std::vector<std::string> options = {"--network",
+                                                                   "none"}) {
     std::vector<std::string> argv = {
         "docker",
         "-H",
@@ -120,19 +127,56 @@ class StaticRootfsTest : public testing::Test {
         "--rm",
         "--name",
         container_,
-        "--network",
-        "none",
         "-v",
         absl::StrCat(LabDockerSocket(), ":/var/run/docker.sock"),
         "-v",
-        sock_dir_ + ":/sock",
-        image_};
+        sock_dir_ + ":/sock"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back(image_);
     argv.insert(argv.end(), command.begin(), command.end());
     return argv;
   }
 
+  // Starts `argv` as the daemon and waits until its CRI socket serves.
+  void StartDaemon(std::vector<std::string> argv) {
+    daemon_ = std::make_unique<DaemonProcess>(std::move(argv));
+    // A binary that cannot run in this root exits at once: say so then.
+    ASSERT_TRUE(testing_util::PollUntil([&] {
+      return access(socket_.c_str(), F_OK) == 0 || !daemon_->Running();
+    }));
+    ASSERT_TRUE(daemon_->Running()) << daemon_->Output();
+    ASSERT_TRUE(WaitUntilServing(endpoint_, absl::Seconds(60)).ok())
+        << daemon_->Output();
+  }
+
+  // The CRI Version call answers with the lab engine's version.
+  void ExpectVersion(v1::RuntimeService::Stub* runtime) {
+    v1::VersionResponse version;
+    grpc::Status s = runtime->Version(Ctx().get(), {}, &version);
+    ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << daemon_->Output();
+    EXPECT_EQ(version.runtime_name(), "docker");
+    EXPECT_EQ(version.runtime_api_version(), "v1");
+    ProcessResult engine =
+        Docker({"version", "--format", "{{.Server.Version}}"});
+    ASSERT_EQ(engine.exit_code, 0) << engine.output;
+    EXPECT_EQ(version.runtime_version(),
+              absl::StripTrailingAsciiWhitespace(engine.output));
+  }
+
+  // SIGTERM through `docker run`'s signal proxy: a clean exit.
+  void ExpectCleanStop() {
+    absl::StatusOr<int> code = daemon_->Stop(SIGTERM, absl::Seconds(30));
+    ASSERT_TRUE(code.ok()) << code.status();
+    EXPECT_EQ(*code, 0) << daemon_->Output();
+    EXPECT_TRUE(absl::StrContains(daemon_->Output(),
+                                  "serving the CRI on unix:///sock/cri.sock"))
+        << daemon_->Output();
+  }
+
   ScratchDir dir_;
   const std::string sock_dir_ = dir_.path() + "/sock";
+  const std::string socket_ = sock_dir_ + "/cri.sock";
+  const std::string endpoint_ = "unix://" + socket_;
   const std::string image_ = absl::StrCat("crid-test/static-rootfs:", getpid());
   const std::string container_ = absl::StrCat("crid-static-test-", getpid());
   bool imported_ = false;
@@ -148,40 +192,22 @@ TEST_F(StaticRootfsTest, PrintsVersion) {
 }
 
 TEST_F(StaticRootfsTest, ServesCriAgainstTheLabEngine) {
-  daemon_ = std::make_unique<DaemonProcess>(
-      Run({"/cri-dockerd", "--container-runtime-endpoint",
-           "unix:///sock/cri.sock"}));
-  const std::string endpoint = "unix://" + sock_dir_ + "/cri.sock";
-  // A binary that cannot run in this root exits at once: say so then.
-  ASSERT_TRUE(testing_util::PollUntil([&] {
-    return access((sock_dir_ + "/cri.sock").c_str(), F_OK) == 0 ||
-           !daemon_->Running();
-  }));
-  ASSERT_TRUE(daemon_->Running()) << daemon_->Output();
-  ASSERT_TRUE(WaitUntilServing(endpoint, absl::Seconds(60)).ok())
-      << daemon_->Output();
+  StartDaemon(Run({"/cri-dockerd", "--container-runtime-endpoint",
+                   "unix:///sock/cri.sock"}));
 
   // The socket's group from /etc/group despite nsswitch.conf's "sss".
   struct stat st;
-  ASSERT_EQ(stat((sock_dir_ + "/cri.sock").c_str(), &st), 0);
+  ASSERT_EQ(stat(socket_.c_str(), &st), 0);
   EXPECT_EQ(st.st_gid, static_cast<gid_t>(kDockerGid)) << daemon_->Output();
   EXPECT_EQ(st.st_mode & 0777, 0660u);
 
-  auto runtime = v1::RuntimeService::NewStub(Dial(endpoint));
-  auto images = v1::ImageService::NewStub(Dial(endpoint));
-  v1::VersionResponse version;
-  grpc::Status s = runtime->Version(Ctx().get(), {}, &version);
-  ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << daemon_->Output();
-  EXPECT_EQ(version.runtime_name(), "docker");
-  EXPECT_EQ(version.runtime_api_version(), "v1");
-  ProcessResult engine = Docker({"version", "--format", "{{.Server.Version}}"});
-  ASSERT_EQ(engine.exit_code, 0) << engine.output;
-  EXPECT_EQ(version.runtime_version(),
-            absl::StripTrailingAsciiWhitespace(engine.output));
+  auto runtime = v1::RuntimeService::NewStub(Dial(endpoint_));
+  auto images = v1::ImageService::NewStub(Dial(endpoint_));
+  ExpectVersion(runtime.get());
 
   // A pull (docker's streamed progress through libcurl), then the image
   // listed with the ID docker gives it.
-  s = PullImage(images.get(), kPause);
+  grpc::Status s = PullImage(images.get(), kPause);
   ASSERT_TRUE(s.ok()) << s.error_message() << "\n" << daemon_->Output();
   ProcessResult id =
       Docker({"image", "inspect", "--format", "{{.Id}}", kPause});
@@ -204,14 +230,48 @@ TEST_F(StaticRootfsTest, ServesCriAgainstTheLabEngine) {
   v1::ListContainersResponse containers;
   s = runtime->ListContainers(Ctx().get(), {}, &containers);
   EXPECT_TRUE(s.ok()) << s.error_message();
+  ExpectCleanStop();
+}
 
-  // SIGTERM through `docker run`'s signal proxy: a clean exit.
-  absl::StatusOr<int> code = daemon_->Stop(SIGTERM, absl::Seconds(30));
-  ASSERT_TRUE(code.ok()) << code.status();
-  EXPECT_EQ(*code, 0) << daemon_->Output();
-  EXPECT_TRUE(absl::StrContains(daemon_->Output(),
-                                "serving the CRI on unix:///sock/cri.sock"))
-      << daemon_->Output();
+// --docker-endpoint tcp://NAME:PORT: plain HTTP over TCP, NAME found in
+// /etc/hosts (docker's --add-host) by the static glibc although
+// nsswitch.conf names only systemd-resolved's module for hosts. The engine
+// is the lab's, forwarded from a loopback port by socat.
+TEST_F(StaticRootfsTest, ReachesATcpEngineByHostName) {
+  // A free loopback port for socat (released just before it binds).
+  int port = 0;
+  {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port = ntohs(addr.sin_port);
+    close(fd);
+  }
+  DaemonProcess forwarder(
+      {"socat",
+       absl::StrCat("TCP-LISTEN:", port, ",bind=127.0.0.1,reuseaddr,fork"),
+       absl::StrCat("UNIX-CONNECT:", LabDockerSocket())});
+  ASSERT_TRUE(testing_util::PollUntil([&] {
+    return RunToExit({"socat", "-u", "/dev/null",
+                      absl::StrCat("TCP:127.0.0.1:", port)},
+                     absl::Seconds(5))
+                   .exit_code == 0 ||
+           !forwarder.Running();
+  }));
+  ASSERT_TRUE(forwarder.Running()) << "socat: " << forwarder.Output();
+
+  StartDaemon(Run(
+      {"/cri-dockerd", "--container-runtime-endpoint", "unix:///sock/cri.sock",
+       "--docker-endpoint", absl::StrCat("tcp://crid-engine:", port)},
+      {"--network", "host", "--add-host", "crid-engine:127.0.0.1"}));
+  auto runtime = v1::RuntimeService::NewStub(Dial(endpoint_));
+  ExpectVersion(runtime.get());
+  ExpectCleanStop();
 }
 
 }  // namespace
