@@ -29,7 +29,7 @@ absl=("$libdir"/libabsl_*.a)
 log=$(mktemp)
 trap 'rm -f "$log" "$out.tmp"' EXIT
 # One group: the project's archives and the system's refer to each other.
-if ! "$cxx" -static-pie -O2 -o "$out.tmp" \
+if ! "$cxx" -static-pie -O2 -Wl,--gc-sections -o "$out.tmp" \
   -Wl,--start-group "$@" "$curl_dir/lib/libcurl.a" \
   -lgrpc++_unsecure -lgrpc_unsecure -lgpr -lupb -laddress_sorting -lcares -lre2 \
   -lprotobuf "${absl[@]}" -lcrypto -lz -latomic \
