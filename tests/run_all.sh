@@ -34,6 +34,15 @@ cmake -S "$top" -B "$build" -DCRID_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build "$build" -j "$jobs"
 
+if [[ -z ${CRID_TEST_LABELS:-} || $CRID_TEST_LABELS == *integration* ]]; then
+  step "linking the static binary (release tarball; deploy/release/)"
+  # For deploy_static_binary_test. Not part of `all`: it reuses the objects
+  # just built (no compile), but its minimal libcurl comes from Debian's
+  # curl source package (fetched and built once, about a minute, then
+  # cached under /tmp/crid-lab/static).
+  cmake --build "$build" --target cri-dockerd-static
+fi
+
 step "running tests"
 label_args=()
 if [[ -n ${CRID_TEST_LABELS:-} ]]; then label_args=(-L "$CRID_TEST_LABELS"); fi
