@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config clang-format
+  file # cpack -G DEB: dpkg-shlibdeps scans the binary with it
   clang libclang-rt-14-dev # libFuzzer + ASan for tests/fuzz
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev nlohmann-json3-dev libcurl4-openssl-dev
