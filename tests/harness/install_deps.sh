@@ -18,6 +18,7 @@ packages=(
   docker.io containerd runc docker-registry containernetworking-plugins
   iproute2 iptables openssl systemd curl socat util-linux shellcheck
   apache2-utils # htpasswd (bcrypt) for the password-protected registry
+  debootstrap # the node tier's Debian 12 root filesystem (node_rootfs.sh)
 )
 # Debian's dynamic busybox is the root filesystem of the test images. It
 # conflicts with busybox-static; if that one is installed, lab_up.sh fetches the
